@@ -1,0 +1,156 @@
+import Foundation
+public import Logging
+public import StarlingCore
+
+/// A Starling peer's local state: one data directory holding a SQLite database with every
+/// store this node hosts. Obtain ``Store`` handles from it with ``store(_:)``.
+///
+/// One process at a time may open a data directory; a second opener fails at once with an
+/// error naming the holder, and writes nothing. Call ``close()`` when done.
+public final class Node: Sendable {
+    /// How a node stores and validates data.
+    public typealias Settings = NodeSettings
+
+    /// This peer's identity: the `origin` of its writes. Created on first open and persisted.
+    public let id: NodeID
+    /// The data directory.
+    public let directory: String
+    /// The settings the node was opened with.
+    public let settings: Settings
+
+    let writer: GroupCommitWriter
+    let readers: ReaderPool
+    let wallClock: any WallClock
+    let logger: Logger
+    private let storeIDs: [String: StoreID]
+    private let storeNames: [StoreID: String]
+    private let lock: DirectoryLock
+    private let sweeper: ExpirySweeper
+
+    /// The ids of the stores this node hosts, sorted.
+    public var storeNamesSorted: [String] { storeIDs.keys.sorted() }
+
+    /// Opens (creating if needed) the node whose data lives in `directory`.
+    /// - Parameters:
+    ///   - directory: the data directory; created with its parents if missing.
+    ///   - settings: storage, limits and stores; `default` is always hosted.
+    ///   - clock: the wall clock; tests pass a manual one. Default: the system clock.
+    ///   - logger: where the node logs. Default: a logger labelled `starling`.
+    /// - Throws: `UNAVAILABLE` if another process holds the directory or storage cannot be
+    ///   opened; `INVALID` for invalid settings; `INTERNAL` for a database from a newer version.
+    public static func open(
+        directory: String,
+        settings: Settings = Settings(),
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "starling")
+    ) throws(StoreError) -> Node {
+        try settings.validate()
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unavailable("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        let lock = try DirectoryLock(directory: directory)
+        let path = directory + "/starling.db"
+        let opened = try StorageOpener.open(path: path, settings: settings)
+        return Node(
+            directory: directory, settings: settings, clock: clock, logger: logger, lock: lock, path: path,
+            opened: opened)
+    }
+
+    private init(
+        directory: String, settings: Settings, clock: any WallClock, logger: Logger, lock: DirectoryLock,
+        path: String, opened: StorageOpener.Opened
+    ) {
+        self.id = opened.state.nodeID
+        self.directory = directory
+        self.settings = settings
+        self.wallClock = clock
+        self.logger = logger
+        self.lock = lock
+        self.storeIDs = opened.storeIDs
+        self.storeNames = Dictionary(uniqueKeysWithValues: opened.storeIDs.map { ($0.value, $0.key) })
+        self.writer = GroupCommitWriter(
+            connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
+        self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders)
+        self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)
+        sweeper.start(writer: writer, logger: logger)
+        logger.info("opened node", metadata: ["node": "\(id)", "directory": "\(directory)"])
+    }
+
+    /// A handle on the store `id`.
+    /// - Throws: `INVALID` for an empty id; `NOT_FOUND` for a store this node does not host.
+    public func store(_ id: String) throws(StoreError) -> Store {
+        guard !id.isEmpty else { throw .invalid("the store id is empty") }
+        guard let storeID = storeIDs[id] else {
+            throw .notFound("no store \"\(id)\" on this node; hosted: \(storeNamesSorted.joined(separator: ", "))")
+        }
+        return Store(id: id, storeID: storeID, node: self)
+    }
+
+    /// Finishes queued writes, stops the expiry sweep, closes the database and releases the
+    /// data directory. Calls on its stores fail afterwards.
+    public func close() async {
+        await sweeper.stop()
+        await writer.close()
+        readers.close()
+        lock.release()
+        logger.info("closed node", metadata: ["node": "\(id)"])
+    }
+
+    /// The highest local sequence number committed so far: the head of the change feed.
+    public var lastSeq: Int64 { writer.lastCommittedSeq }
+
+    /// The changes applied after `seq`, in sequence order, at most `limit` of them: what
+    /// replication sends. Only the latest change of each key is kept, so a key changed twice
+    /// after `seq` appears once, at its latest sequence number.
+    /// - Parameter store: only this store's changes, or every store's if nil.
+    public func changes(after seq: Int64, limit: Int, store: String? = nil) throws(StoreError) -> [Change] {
+        let filter = try store.map { name throws(StoreError) in try self.store(name).storeID }
+        return try readers.read("reading the change feed") { db in
+            let statement = try db.statement(
+                filter == nil
+                    ? "SELECT seq, store, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                    : "SELECT seq, store, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?3 ORDER BY seq LIMIT ?2"
+            )
+            defer { statement.reset() }
+            statement.bind(1, seq)
+            statement.bind(2, Int64(max(0, limit)))
+            if let filter { statement.bind(3, filter.rawValue) }
+            var changes: [Change] = []
+            while try statement.step() {
+                let storeID = StoreID(rawValue: statement.int64(1))
+                changes.append(
+                    Change(
+                        seq: statement.int64(0), store: storeNames[storeID] ?? "", key: statement.string(fromBlob: 2),
+                        register: EntryRow.register(from: statement, startingAt: 3)))
+            }
+            return changes
+        }
+    }
+
+    /// Turns up to `limit` expired values into tombstones now, instead of waiting for the sweep.
+    /// - Returns: how many were swept.
+    @discardableResult
+    public func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
+        try await ExpirySweeper.sweep(writer: writer, limit: limit)
+    }
+}
+
+extension NodeSettings {
+    /// Refuses settings that cannot work, naming the setting.
+    func validate() throws(StoreError) {
+        for store in stores where store.isEmpty {
+            throw .invalid("stores: a store id is empty")
+        }
+        guard limits.maxKeyBytes > 0 else { throw .invalid("limits.maxKeyBytes must be positive") }
+        guard limits.maxValueBytes > 0 else { throw .invalid("limits.maxValueBytes must be positive") }
+        guard limits.maxListLimit > 0 else { throw .invalid("limits.maxListLimit must be positive") }
+        guard storage.maxReaders > 0 else { throw .invalid("storage.maxReaders must be positive") }
+        guard storage.maxBatch > 0 else { throw .invalid("storage.maxBatch must be positive") }
+        if let bytes = storage.maxDatabaseBytes, bytes < 65_536 {
+            throw .invalid("storage.maxDatabaseBytes must be at least 65536")
+        }
+        guard sweepIntervalMillis >= 0 else { throw .invalid("sweepIntervalMillis must not be negative") }
+    }
+}

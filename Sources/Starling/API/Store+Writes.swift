@@ -1,0 +1,158 @@
+public import StarlingCore
+
+extension Store {
+    /// Sets `key` to `value`.
+    /// - Parameters:
+    ///   - ttl: seconds until the key expires; 0 (the default) for never.
+    /// - Returns: true.
+    /// - Throws: `INVALID` for a bad key, value or ttl; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func set(_ key: String, _ value: JSONValue, ttl: Int64 = 0) async throws(StoreError) -> Bool {
+        _ = try await put(key, value, PutOptions(ttl: ttl))
+        return true
+    }
+
+    /// Sets `key` to `value` and returns the new entry.
+    ///
+    /// Conditional options are refused: a conditional write needs a linearizable store, and
+    /// `kv.crdt` is eventually consistent.
+    /// - Throws: `INVALID` for a bad key, value or ttl, or any conditional option;
+    ///   `UNAVAILABLE` if storage failed.
+    public func put(_ key: String, _ value: JSONValue, _ options: PutOptions = PutOptions()) async throws(StoreError)
+        -> Entry
+    {
+        if options.onlyIfAbsent, options.ifVersion != nil {
+            throw .invalid("only_if_absent and if_version are mutually exclusive")
+        }
+        if options.onlyIfAbsent || options.ifVersion != nil {
+            throw .invalid(
+                "conditional writes need a linearizable store; store \"\(id)\" is kv.crdt (eventually consistent)")
+        }
+        try checkKey(key)
+        let encoded = try encode(value)
+        let ttlMillis = try Self.checkTTL(options.ttl, allowZero: true)
+        let storeID = self.storeID
+        let register = try await node.writer.write { context in
+            let register = Self.valueRegister(encoded, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+            context.mergeFresh(register, store: storeID, key: key)
+            return register
+        }
+        return Entry(key: key, value: value, version: register.latestStamp.version, expiresAt: register.expiresAt)
+    }
+
+    /// Sets every key of `entries`, all or nothing, in one local transaction.
+    /// - Returns: true.
+    /// - Throws: `INVALID` if any key, value or the ttl is bad (nothing is written);
+    ///   `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func mset(_ entries: [String: JSONValue], ttl: Int64 = 0) async throws(StoreError) -> Bool {
+        try checkUsable()
+        let ttlMillis = try Self.checkTTL(ttl, allowZero: true)
+        var encoded: [(String, EncodedValue)] = []
+        encoded.reserveCapacity(entries.count)
+        for (key, value) in entries {
+            try checkKey(key)
+            encoded.append((key, try encode(value)))
+        }
+        let storeID = self.storeID
+        let batch = encoded
+        try await node.writer.write { context in
+            for (key, value) in batch {
+                let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+                context.mergeFresh(register, store: storeID, key: key)
+            }
+        }
+        return true
+    }
+
+    /// Deletes `key` with a tombstone, so older copies arriving later cannot resurrect it.
+    /// - Returns: true if a live key was deleted, false if there was none.
+    /// - Throws: `INVALID` for a bad key; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func delete(_ key: String) async throws(StoreError) -> Bool {
+        try checkKey(key)
+        let storeID = self.storeID
+        return try await node.writer.write { context throws(StoreError) in
+            let current = try context.register(storeID, key)
+            let wasLive = current.map { Self.isLive($0, at: context.nowMillis()) } ?? false
+            context.mergeFresh(Register(stamp: context.freshStamp(), content: .tombstone), store: storeID, key: key)
+            return wasLive
+        }
+    }
+
+    /// Sets a new expiry on a live key: a new write of its current value.
+    /// - Parameter ttl: seconds from now; must be positive.
+    /// - Returns: false if the key is absent.
+    /// - Throws: `INVALID` for a bad key or ttl; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func expire(_ key: String, ttl: Int64) async throws(StoreError) -> Bool {
+        try checkKey(key)
+        let ttlMillis = try Self.checkTTL(ttl, allowZero: false)
+        let storeID = self.storeID
+        return try await node.writer.write { context throws(StoreError) in
+            guard let current = try context.register(storeID, key),
+                  case .live(let value, _) = current.visibility(at: context.nowMillis())
+            else { return false }
+            let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+            context.mergeFresh(register, store: storeID, key: key)
+            return true
+        }
+    }
+
+    /// Adds `amount` to the integer at `key`; a missing key counts from 0. Concurrent increments
+    /// on different peers are never lost: each peer counts in its own slot of the key's counter.
+    /// - Returns: the new value.
+    /// - Throws: `INVALID` if the value is not an integer or the result overflows 64 bits;
+    ///   `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func incr(_ key: String, by amount: Int64 = 1) async throws(StoreError) -> Int64 {
+        try checkKey(key)
+        let storeID = self.storeID
+        return try await node.writer.write { context throws(StoreError) in
+            let current = try context.register(storeID, key)
+            let base = current ?? Register.zeroBase(at: context.clearStamp(storeID) ?? .zero)
+            let now = context.nowMillis()
+            let stamp = context.freshStamp()
+            guard let (register, value) = base.incremented(by: amount, origin: stamp.origin, hlc: stamp.hlc, nowMillis: now)
+            else {
+                if case .live(let value, _) = base.visibility(at: now), value.integerValue == nil {
+                    throw .invalid("the value of \(key) is not an integer")
+                }
+                throw .invalid("incrementing \(key) by \(amount) overflows a 64-bit integer")
+            }
+            context.merge(register, into: current, store: storeID, key: key)
+            return value
+        }
+    }
+
+    /// Subtracts `amount` from the integer at `key`; see ``incr(_:by:)``.
+    @discardableResult
+    public func decr(_ key: String, by amount: Int64 = 1) async throws(StoreError) -> Int64 {
+        guard amount != .min else { throw .invalid("decrementing by \(amount) overflows a 64-bit integer") }
+        return try await incr(key, by: -amount)
+    }
+
+    /// Removes every key written before now, on every peer: a replicated range tombstone.
+    /// Writes made after it (by its timestamp) survive, wherever they were made.
+    /// - Returns: true.
+    /// - Throws: `INVALID` for a released handle; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func clear() async throws(StoreError) -> Bool {
+        try checkUsable()
+        let storeID = self.storeID
+        try await node.writer.write { context in
+            context.clear(store: storeID, at: context.freshStamp())
+        }
+        return true
+    }
+
+    static func valueRegister(_ value: EncodedValue, stamp: Stamp, ttlMillis: Int64?) -> Register {
+        let expiresAt = ttlMillis.map { Int64(stamp.hlc.physicalMillis) + $0 }
+        return Register(stamp: stamp, content: .value(value), expiresAt: expiresAt)
+    }
+
+    static func isLive(_ register: Register, at nowMillis: Int64) -> Bool {
+        if case .live = register.visibility(at: nowMillis) { return true }
+        return false
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import StarlingCore
+
+/// Turns expired values into tombstones in the background, keeping their stamps, so their
+/// bytes are freed while an older copy arriving later still cannot resurrect them.
+/// Reads never depend on it: they hide an expired value at its expiry instant.
+final class ExpirySweeper: @unchecked Sendable {
+    // @unchecked: `task` is touched only under `lock`.
+    private let intervalMillis: Int64
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+
+    init(intervalMillis: Int64) {
+        self.intervalMillis = intervalMillis
+    }
+
+    /// Starts sweeping every interval; an interval of 0 disables the background sweep.
+    func start(writer: GroupCommitWriter, logger: Logger) {
+        guard intervalMillis > 0 else { return }
+        let interval = intervalMillis
+        let task = Task.detached(priority: .utility) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(interval))
+                if Task.isCancelled { break }
+                do {
+                    while try await Self.sweep(writer: writer, limit: 1_000) == 1_000, !Task.isCancelled {}
+                } catch {
+                    logger.warning("expiry sweep failed; retrying next interval", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        lock.withLock { self.task = task }
+    }
+
+    /// Stops the background sweep and waits for a running pass to end.
+    func stop() async {
+        let task = lock.withLock {
+            defer { self.task = nil }
+            return self.task
+        }
+        task?.cancel()
+        await task?.value
+    }
+
+    /// Sweeps up to `limit` expired values in one write.
+    /// - Returns: how many were swept.
+    static func sweep(writer: GroupCommitWriter, limit: Int) async throws(StoreError) -> Int {
+        try await writer.write { context throws(StoreError) in
+            let now = context.nowMillis()
+            let expired = try context.expiredRegisters(before: now, limit: limit)
+            for (store, key, register) in expired {
+                guard let swept = register.sweptIfExpired(at: now) else { continue }
+                context.stageSweep(swept, store: store, key: key)
+            }
+            return expired.count
+        }
+    }
+}

@@ -1,0 +1,38 @@
+internal import CStarlingSQLite
+
+/// A failed SQLite call: the primary and extended result codes and SQLite's message.
+struct SQLiteError: Error, CustomStringConvertible {
+    var code: Int32
+    var extendedCode: Int32
+    var message: String
+    var statement: String?
+
+    /// The primary result code (`SQLITE_FULL`, `SQLITE_IOERR`, ...).
+    var primaryCode: Int32 { code & 0xFF }
+
+    /// True for failures of the disk or the environment rather than of the request:
+    /// full disk, I/O error, lock contention, out of memory, read-only file, can't open.
+    var isEnvironmental: Bool {
+        [SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_CANTOPEN,
+         SQLITE_PROTOCOL, SQLITE_NOLFS]
+            .contains(primaryCode)
+    }
+
+    var description: String {
+        var text = "SQLite error \(extendedCode): \(message)"
+        if let statement { text += " (in: \(statement))" }
+        return text
+    }
+}
+
+extension StoreError {
+    /// Maps a storage failure to the error kind the API reports: `UNAVAILABLE` (retryable) for
+    /// a full disk or an I/O error, `INTERNAL` for anything that means a bug or corruption.
+    init(_ error: SQLiteError, while action: String) {
+        if error.isEnvironmental {
+            self = .unavailable("storage cannot accept this right now while \(action): \(error.message)")
+        } else {
+            self = .internal("storage failed while \(action): \(error) — please report this")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import StarlingCore
+
+/// Opens the writer connection of a data directory: connection settings, schema migration,
+/// the node's identity and clock, its stores, and where the change feed stands.
+enum StorageOpener {
+    struct Opened {
+        var writer: SQLiteConnection
+        var state: WriterState
+        var storeIDs: [String: StoreID]
+    }
+
+    static func open(path: String, settings: NodeSettings) throws(StoreError) -> Opened {
+        let db: SQLiteConnection
+        do {
+            db = try SQLiteConnection(path: path, readOnly: false)
+        } catch {
+            throw StoreError(error, while: "opening \(path)")
+        }
+        do {
+            try configure(db, settings: settings.storage)
+        } catch {
+            db.close()
+            throw StoreError(error, while: "configuring \(path)")
+        }
+        do {
+            try Schema.migrate(db, path: path)
+            let opened = try loadState(db, settings: settings)
+            return opened
+        } catch let error as StoreError {
+            db.close()
+            throw error
+        } catch {
+            db.close()
+            throw .internal("opening \(path): \(error)")
+        }
+    }
+
+    /// Connection settings, each from the SQLite documentation (https://sqlite.org/pragma.html).
+    private static func configure(_ db: SQLiteConnection, settings: StorageSettings) throws(SQLiteError) {
+        // "The WAL journaling mode uses a write-ahead log instead of a rollback journal ...
+        // WAL provides more concurrency as readers do not block writers and a writer does not
+        // block readers." The mode is persistent: it is stored in the database file.
+        try db.execute("PRAGMA journal_mode = WAL")
+        switch settings.durability {
+        case .process:
+            // "In WAL mode when synchronous is NORMAL (1), the WAL file is synchronized before each
+            // checkpoint ... A transaction committed in WAL mode with synchronous=NORMAL might roll
+            // back following a power loss or system crash", but survives a crash of the process.
+            try db.execute("PRAGMA synchronous = NORMAL")
+        case .power:
+            // "With synchronous=FULL in WAL mode, an additional sync operation of the WAL file
+            // happens after each transaction commit", so a commit survives power loss.
+            try db.execute("PRAGMA synchronous = FULL")
+        }
+        // The writer is the only writer in the process; a busy timeout covers external tools
+        // (a backup reading with `sqlite3 .backup`) holding brief locks.
+        try db.execute("PRAGMA busy_timeout = 5000")
+        // "temp_store = MEMORY": temporary tables and indices are kept in memory.
+        try db.execute("PRAGMA temp_store = MEMORY")
+        if let maxBytes = settings.maxDatabaseBytes {
+            let pageSize = try db.scalarInt64("PRAGMA page_size") ?? 4096
+            // "Query or set the maximum number of pages in the database file." Writes past it fail
+            // with SQLITE_FULL, which the store reports as UNAVAILABLE.
+            try db.execute("PRAGMA max_page_count = \(max(16, maxBytes / pageSize))")
+        }
+    }
+
+    private static func loadState(_ db: SQLiteConnection, settings: NodeSettings) throws -> Opened {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let nodeID = try metaValue(db, "node_id").map { NodeID(rawValue: UInt64(bitPattern: $0)) }
+                ?? createNodeID(db)
+            let lastHLC = try metaValue(db, "last_hlc").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
+            var storeIDs: [String: StoreID] = [:]
+            for name in Set(settings.stores + ["default"]) {
+                let insert = try db.statement("INSERT OR IGNORE INTO stores (name) VALUES (?1)")
+                insert.bind(1, text: name)
+                try insert.run()
+                let select = try db.statement("SELECT id FROM stores WHERE name = ?1")
+                select.bind(1, text: name)
+                guard try select.step() else { throw StoreError.internal("store \(name) vanished while opening") }
+                storeIDs[name] = StoreID(rawValue: select.int64(0))
+                select.reset()
+            }
+            var clearStamps: [StoreID: Stamp] = [:]
+            let clears = try db.statement("SELECT store, \(EntryRow.registerColumns) FROM entries WHERE key = x''")
+            while try clears.step() {
+                clearStamps[StoreID(rawValue: clears.int64(0))] = EntryRow.register(from: clears, startingAt: 1).stamp
+            }
+            clears.reset()
+            let maxSeq = try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0
+            try db.execute("COMMIT")
+            var clock = HybridLogicalClock(maxOffsetMillis: settings.maxClockOffsetMillis)
+            if let lastHLC { clock.advance(to: lastHLC) }
+            let state = WriterState(nodeID: nodeID, clock: clock, nextSeq: maxSeq + 1, clearStamps: clearStamps)
+            return Opened(writer: db, state: state, storeIDs: storeIDs)
+        } catch {
+            try? db.execute("ROLLBACK")
+            if let error = error as? SQLiteError { throw StoreError(error, while: "loading the node state") }
+            throw error
+        }
+    }
+
+    private static func metaValue(_ db: SQLiteConnection, _ name: String) throws -> Int64? {
+        let statement = try db.statement("SELECT value FROM meta WHERE name = ?1")
+        defer { statement.reset() }
+        statement.bind(1, text: name)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+
+    private static func createNodeID(_ db: SQLiteConnection) throws -> NodeID {
+        var generator = SystemRandomNumberGenerator()
+        let id = NodeID.random(using: &generator)
+        let insert = try db.statement("INSERT INTO meta (name, value) VALUES ('node_id', ?1)")
+        insert.bind(1, id.rawValue)
+        try insert.run()
+        return id
+    }
+}
