@@ -44,7 +44,11 @@ let package = Package(
         // Test support, never shipped: manual clock, seeded randomness, temporary directories, fixtures.
         .target(
             name: "StarlingTestKit",
-            dependencies: ["StarlingCore", "Starling"]
+            dependencies: [
+                "StarlingCore",
+                "Starling",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "StarlingCoreTests",

@@ -1,5 +1,6 @@
 import PropertyBased
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 /// Parses `text` and returns its canonical encoding as a string.
@@ -25,10 +26,11 @@ private func canonical(_ text: String) throws -> String {
 
     @Test func literalsBuildTheMatchingCases() {
         let value: JSONValue = ["n": nil, "b": true, "i": 7, "d": 0.5, "s": "t", "a": [1]]
-        #expect(value == .object([
+        let expected = JSONValue.object([
             "n": .null, "b": .bool(true), "i": .integer(7), "d": .number(0.5), "s": .string("t"),
             "a": .array([.integer(1)]),
-        ]))
+        ])
+        #expect(value == expected)
     }
 
     @Test(arguments: [
@@ -103,12 +105,14 @@ private func canonical(_ text: String) throws -> String {
         #expect(throws: JSONError.self) { try JSONValue(parsing: text) }
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xC3, 0x22],
-        [0x22, 0xE0, 0x80, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22],
-        [0x22, 0xF0, 0x80, 0x80, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
-        [0x22, 0xE2, 0x82], [0xC3, 0xA9], [0x5B, 0xFF, 0x5D],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xC3, 0x22],
+            [0x22, 0xE0, 0x80, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22],
+            [0x22, 0xF0, 0x80, 0x80, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+            [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
+            [0x22, 0xE2, 0x82], [0xC3, 0xA9], [0x5B, 0xFF, 0x5D],
+        ] as [[UInt8]])
     func rejectsInvalidUTF8(bytes: [UInt8]) {
         #expect(throws: JSONError.self) { try JSONValue(parsing: bytes) }
     }
@@ -255,7 +259,7 @@ private func canonical(_ text: String) throws -> String {
             let parsed = try JSONValue(parsing: bytes)
             #expect(parsed == value)
             #expect(parsed.encoded() == bytes)
-            var rng = SplitMix64(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             let loose = RandomJSON.looseText(value, using: &rng)
             #expect(try JSONValue(parsing: loose).encoded() == bytes, "\(loose)")
         }
@@ -277,7 +281,9 @@ private enum RandomJSON {
         switch Int.random(in: 0..<(depth > 0 ? 8 : 5), using: &rng) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &rng))
-        case 2: return .integer(Bool.random(using: &rng) ? Int64.random(in: -1000...1000, using: &rng) : Int64(truncatingIfNeeded: rng.next()))
+        case 2:
+            let small = Bool.random(using: &rng)
+            return .integer(small ? Int64.random(in: -1000...1000, using: &rng) : Int64(truncatingIfNeeded: rng.next()))
         case 3: return .number(double(&rng))
         case 4: return .string(string(&rng))
         case 5, 6:
@@ -302,8 +308,10 @@ private enum RandomJSON {
     static func string(_ rng: inout any SeededRandomNumberGenerator) -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...6, using: &rng) {
-            let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x00...0x1F, 0x22...0x22, 0x5C...0x5C, 0x80...0xD7FF,
-                                                 0xE000...0xFFFF, 0x10000...0x10FFFF]
+            let ranges: [ClosedRange<UInt32>] = [
+                0x20...0x7E, 0x00...0x1F, 0x22...0x22, 0x5C...0x5C, 0x80...0xD7FF,
+                0xE000...0xFFFF, 0x10000...0x10FFFF,
+            ]
             let range = ranges[Int.random(in: 0..<ranges.count, using: &rng)]
             if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &rng)) { scalars.append(scalar) }
         }
@@ -311,7 +319,7 @@ private enum RandomJSON {
     }
 
     /// `value` as JSON with random whitespace, shuffled keys and optional `\u` escapes.
-    static func looseText(_ value: JSONValue, using rng: inout SplitMix64) -> String {
+    static func looseText(_ value: JSONValue, using rng: inout SeededGenerator) -> String {
         let space = [" ", "\n", "\t", "\r", "", ""].randomElement(using: &rng) ?? ""
         switch value {
         case .null, .bool, .integer, .number:
@@ -329,7 +337,7 @@ private enum RandomJSON {
         }
     }
 
-    static func looseString(_ text: String, using rng: inout SplitMix64) -> String {
+    static func looseString(_ text: String, using rng: inout SeededGenerator) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -345,20 +353,5 @@ private enum RandomJSON {
             }
         }
         return out + "\""
-    }
-}
-
-/// A small deterministic generator for test variations (SplitMix64).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -98,6 +98,9 @@ public final class Node: Sendable {
         logger.info("closed node", metadata: ["node": "\(id)"])
     }
 
+    /// The row id of the hosted store `name`, or nil.
+    func storeID(named name: String) -> StoreID? { storeIDs[name] }
+
     /// The highest local sequence number committed so far: the head of the change feed.
     public var lastSeq: Int64 { writer.lastCommittedSeq }
 

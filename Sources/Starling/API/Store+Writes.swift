@@ -32,9 +32,9 @@ extension Store {
         let encoded = try encode(value)
         let ttlMillis = try Self.checkTTL(options.ttl, allowZero: true)
         let storeID = self.storeID
-        let register = try await node.writer.write { context in
+        let register = try await node.writer.write { context throws(StoreError) in
             let register = Self.valueRegister(encoded, stamp: context.freshStamp(), ttlMillis: ttlMillis)
-            context.mergeFresh(register, store: storeID, key: key)
+            try context.mergeFresh(register, store: storeID, key: key)
             return register
         }
         return Entry(key: key, value: value, version: register.latestStamp.version, expiresAt: register.expiresAt)
@@ -56,10 +56,10 @@ extension Store {
         }
         let storeID = self.storeID
         let batch = encoded
-        try await node.writer.write { context in
+        try await node.writer.write { context throws(StoreError) in
             for (key, value) in batch {
                 let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
-                context.mergeFresh(register, store: storeID, key: key)
+                try context.mergeFresh(register, store: storeID, key: key)
             }
         }
         return true
@@ -75,7 +75,7 @@ extension Store {
         return try await node.writer.write { context throws(StoreError) in
             let current = try context.register(storeID, key)
             let wasLive = current.map { Self.isLive($0, at: context.nowMillis()) } ?? false
-            context.mergeFresh(Register(stamp: context.freshStamp(), content: .tombstone), store: storeID, key: key)
+            try context.mergeFresh(Register(stamp: context.freshStamp(), content: .tombstone), store: storeID, key: key)
             return wasLive
         }
     }
@@ -94,7 +94,7 @@ extension Store {
                   case .live(let value, _) = current.visibility(at: context.nowMillis())
             else { return false }
             let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
-            context.mergeFresh(register, store: storeID, key: key)
+            try context.mergeFresh(register, store: storeID, key: key)
             return true
         }
     }
@@ -120,7 +120,7 @@ extension Store {
                 }
                 throw .invalid("incrementing \(key) by \(amount) overflows a 64-bit integer")
             }
-            context.merge(register, into: current, store: storeID, key: key)
+            try context.merge(register, into: current, store: storeID, key: key)
             return value
         }
     }
@@ -140,8 +140,8 @@ extension Store {
     public func clear() async throws(StoreError) -> Bool {
         try checkUsable()
         let storeID = self.storeID
-        try await node.writer.write { context in
-            context.clear(store: storeID, at: context.freshStamp())
+        try await node.writer.write { context throws(StoreError) in
+            try context.clear(store: storeID, at: context.freshStamp())
         }
         return true
     }

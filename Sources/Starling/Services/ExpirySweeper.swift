@@ -51,7 +51,7 @@ final class ExpirySweeper: @unchecked Sendable {
             let expired = try context.expiredRegisters(before: now, limit: limit)
             for (store, key, register) in expired {
                 guard let swept = register.sweptIfExpired(at: now) else { continue }
-                context.stageSweep(swept, store: store, key: key)
+                try context.upsert(swept, store: store, key: key)
             }
             return expired.count
         }

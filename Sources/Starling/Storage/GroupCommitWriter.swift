@@ -45,18 +45,22 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs `body` in the next transaction and returns its result after the commit.
     /// - Throws: what `body` throws (nothing is written), or `UNAVAILABLE` if storage failed
     ///   (nothing of the batch is written).
+    @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (inout WriteContext) throws(StoreError) -> T)
         async throws(StoreError) -> T
     {
         let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
             let job = Job(
                 run: { context in
-                    let staged = context.staged.count
+                    let writesBefore = context.writes
                     do throws(StoreError) {
                         let value = try body(&context)
                         return { outcome in continuation.resume(returning: outcome.map { value }) }
                     } catch {
-                        context.staged.removeSubrange(staged...)
+                        if context.writes != writesBefore, context.batchFailure == nil {
+                            context.batchFailure = .internal(
+                                "a write request failed after writing (\(error)); its batch was rolled back — please report this")
+                        }
                         return { _ in continuation.resume(returning: .failure(error)) }
                     }
                 },
@@ -114,18 +118,25 @@ final class GroupCommitWriter: @unchecked Sendable {
         var context = WriteContext(connection: connection, state: state, wallClock: wallClock)
         var completions: [(Result<Void, StoreError>) -> Void] = []
         completions.reserveCapacity(batch.count)
-        do throws(SQLiteError) {
-            try connection.execute("BEGIN IMMEDIATE")
-            for job in batch {
-                let before = context.staged.count
-                completions.append(job.run(&context))
-                if let failure = context.storageFailure { throw failure }
-                try applyStaged(&context, from: before)
+        do throws(StoreError) {
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                throw StoreError(error, while: "starting a write")
             }
-            let persist = try connection.statement("INSERT OR REPLACE INTO meta (name, value) VALUES ('last_hlc', ?1)")
-            persist.bind(1, context.state.clock.last.rawValue)
-            try persist.run()
-            try connection.execute("COMMIT")
+            for job in batch {
+                completions.append(job.run(&context))
+                if let failure = context.batchFailure { throw failure }
+            }
+            do {
+                let persist = try connection.statement(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('last_hlc', ?1)")
+                persist.bind(1, context.state.clock.last.rawValue)
+                try persist.run()
+                try connection.execute("COMMIT")
+            } catch {
+                throw StoreError(error, while: "committing a write")
+            }
             state = context.state
             committedSeq.value = state.nextSeq - 1
             for completion in completions { completion(.success(())) }
@@ -134,61 +145,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             // Keep the clock: stamps it issued must never be issued again.
             state = snapshot
             state.clock.advance(to: context.state.clock.last)
-            let failure = StoreError(error, while: "committing a write")
-            for completion in completions { completion(.failure(failure)) }
-            for job in batch.dropFirst(completions.count) { job.fail(failure) }
-        }
-    }
-
-    /// Writes the changes a request staged, each with the next sequence number.
-    private func applyStaged(_ context: inout WriteContext, from start: Int) throws(SQLiteError) {
-        for change in context.staged[start...] {
-            switch change {
-            case .upsert(let store, let key, let register):
-                let statement = try connection.statement(
-                    """
-                    INSERT INTO entries (store, key, \(EntryRow.registerColumns), seq)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                    ON CONFLICT (store, key) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin,
-                        value = excluded.value, expires_at = excluded.expires_at,
-                        counters = excluded.counters, seq = excluded.seq
-                    """)
-                statement.bind(1, store.rawValue)
-                statement.bind(2, blob: key)
-                EntryRow.bind(register, to: statement, startingAt: 3)
-                statement.bind(8, context.state.nextSeq)
-                try statement.run()
-                context.state.nextSeq += 1
-                if key.isEmpty { context.state.clearStamps[store] = register.stamp }
-            case .deleteCleared(let store, let stamp):
-                try deleteCleared(store, before: stamp)
-            }
-        }
-    }
-}
-
-extension GroupCommitWriter {
-    /// Deletes every register of `store` whose base is older than `stamp`. Origins are unsigned
-    /// but SQLite integers are signed, so ties on the timestamp are compared here, not in SQL.
-    private func deleteCleared(_ store: StoreID, before stamp: Stamp) throws(SQLiteError) {
-        let older = try connection.statement("DELETE FROM entries WHERE store = ?1 AND key <> x'' AND hlc < ?2")
-        older.bind(1, store.rawValue)
-        older.bind(2, stamp.hlc.rawValue)
-        try older.run()
-        let ties = try connection.statement(
-            "SELECT key, origin FROM entries WHERE store = ?1 AND key <> x'' AND hlc = ?2")
-        ties.bind(1, store.rawValue)
-        ties.bind(2, stamp.hlc.rawValue)
-        var doomed: [[UInt8]] = []
-        while try ties.step() {
-            if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
-        }
-        ties.reset()
-        let delete = try connection.statement("DELETE FROM entries WHERE store = ?1 AND key = ?2")
-        for key in doomed {
-            delete.bind(1, store.rawValue)
-            delete.bind(2, blob: key)
-            try delete.run()
+            for completion in completions { completion(.failure(error)) }
+            for job in batch.dropFirst(completions.count) { job.fail(error) }
         }
     }
 }

@@ -7,21 +7,24 @@ struct StoreID: Hashable, Sendable {
 
 /// What one write request sees and changes inside the writer's open transaction.
 ///
-/// A request first reads and validates, then stages its changes with ``merge(_:store:key:)``
-/// or ``clear(store:at:)``. It MUST throw before it stages anything it does not want written:
-/// the writer applies staged changes only when the request returns normally, so a failed
-/// request changes nothing while the other requests of its batch still commit.
+/// A request reads and validates first, then writes with ``merge(_:into:store:key:)``,
+/// ``mergeFresh(_:store:key:)`` or ``clear(store:at:)``; writes are visible to its later reads
+/// and to later requests of the batch. A request MUST throw only before its first write: a
+/// request that fails before writing changes nothing while the rest of its batch commits, and
+/// one that fails after writing fails its whole batch (rolled back) rather than half-apply.
 struct WriteContext {
     let connection: SQLiteConnection
     var state: WriterState
     let wallClock: any WallClock
-    /// The first storage failure seen by a read; it fails the whole batch.
-    var storageFailure: SQLiteError?
-    var staged: [StagedChange] = []
+    /// Set when the batch must roll back: a storage failure, or a request that broke the contract.
+    var batchFailure: StoreError?
+    /// How many rows this batch has written, to detect a request that throws after writing.
+    private(set) var writes = 0
 
-    enum StagedChange {
-        case upsert(StoreID, key: [UInt8], Register)
-        case deleteCleared(StoreID, before: Stamp)
+    init(connection: SQLiteConnection, state: WriterState, wallClock: any WallClock) {
+        self.connection = connection
+        self.state = state
+        self.wallClock = wallClock
     }
 
     /// The wall clock now, in Unix milliseconds.
@@ -33,54 +36,114 @@ struct WriteContext {
         return Stamp(hlc: hlc, origin: state.nodeID)
     }
 
-    /// This node's identity.
-    var nodeID: NodeID { state.nodeID }
-
     /// The store's latest `clear()` stamp, if it was ever cleared.
     func clearStamp(_ store: StoreID) -> Stamp? { state.clearStamps[store] }
 
-    /// The register stored for `key`, including changes staged earlier in this batch.
+    /// The register stored for `key`, including this batch's writes.
     mutating func register(_ store: StoreID, _ key: String) throws(StoreError) -> Register? {
-        do {
-            let statement = try connection.statement(
+        try storage("reading \(key)") { db throws(SQLiteError) in
+            let statement = try db.statement(
                 "SELECT \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key = ?2")
             defer { statement.reset() }
             statement.bind(1, store.rawValue)
             statement.bind(2, blob: key.utf8)
             return try statement.step() ? EntryRow.register(from: statement) : nil
-        } catch {
-            storageFailure = storageFailure ?? error
-            throw StoreError(error, while: "reading \(key)")
         }
     }
 
-    /// Stages the merge of `incoming` into `key`'s stored register `current` through
-    /// ``Register/apply(_:to:clearedBefore:)``, the one merge path of local and remote writes.
-    /// - Returns: the register the key will hold, or nil if `incoming` changed nothing.
+    /// Merges `incoming` into `key`, whose stored register is `current`, through
+    /// ``Register/apply(_:to:clearedBefore:)``: the one merge path of local and remote writes.
+    /// - Returns: the register the key now holds, or nil if `incoming` changed nothing.
     @discardableResult
-    mutating func merge(_ incoming: Register, into current: Register?, store: StoreID, key: String) -> Register? {
+    mutating func merge(_ incoming: Register, into current: Register?, store: StoreID, key: String)
+        throws(StoreError) -> Register?
+    {
         switch Register.apply(incoming, to: current, clearedBefore: clearStamp(store)) {
         case .unchanged:
             return nil
         case .replace(let merged):
-            staged.append(.upsert(store, key: Array(key.utf8), merged))
+            try upsert(merged, store: store, key: Array(key.utf8))
             return merged
         }
     }
 
-    /// Stages a register stamped by ``freshStamp()`` in this batch. A fresh stamp is later than
-    /// every stamp stored or observed, so the merge with whatever is stored yields `incoming`:
+    /// Writes a register stamped by ``freshStamp()`` in this batch. A fresh stamp is later than
+    /// every stamp stored or observed, so its merge with whatever is stored yields `incoming`:
     /// the stored register need not be read.
-    mutating func mergeFresh(_ incoming: Register, store: StoreID, key: String) {
-        merge(incoming, into: nil, store: store, key: key)
+    mutating func mergeFresh(_ incoming: Register, store: StoreID, key: String) throws(StoreError) {
+        try merge(incoming, into: nil, store: store, key: key)
     }
 
-    /// Stages a `clear()` at `stamp`: the store's range tombstone moves to `stamp`, and every
-    /// register with an older base is deleted, now and whenever one arrives later.
-    mutating func clear(store: StoreID, at stamp: Stamp) {
-        if let existing = state.clearStamps[store], existing >= stamp { return }
-        staged.append(.upsert(store, key: [], Register(stamp: stamp, content: .tombstone)))
-        staged.append(.deleteCleared(store, before: stamp))
+    /// A `clear()` at `stamp`: the store's range tombstone moves to `stamp`, and every register
+    /// with an older base is deleted, now and whenever one arrives later.
+    /// - Returns: false if the store already had a later clear.
+    @discardableResult
+    mutating func clear(store: StoreID, at stamp: Stamp) throws(StoreError) -> Bool {
+        if let existing = state.clearStamps[store], existing >= stamp { return false }
+        try upsert(Register(stamp: stamp, content: .tombstone), store: store, key: [])
+        state.clearStamps[store] = stamp
+        try storage("clearing a store") { db throws(SQLiteError) in try Self.deleteCleared(db, store, before: stamp) }
+        return true
+    }
+
+    /// Writes `register` as `key`'s row with the next sequence number.
+    mutating func upsert(_ register: Register, store: StoreID, key: [UInt8]) throws(StoreError) {
+        let seq = state.nextSeq
+        try storage("writing a change") { db throws(SQLiteError) in
+            let statement = try db.statement(
+                """
+                INSERT INTO entries (store, key, \(EntryRow.registerColumns), seq)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                ON CONFLICT (store, key) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin,
+                    value = excluded.value, expires_at = excluded.expires_at,
+                    counters = excluded.counters, seq = excluded.seq
+                """)
+            statement.bind(1, store.rawValue)
+            statement.bind(2, blob: key)
+            EntryRow.bind(register, to: statement, startingAt: 3)
+            statement.bind(8, seq)
+            try statement.run()
+        }
+        state.nextSeq += 1
+        writes += 1
+    }
+
+    /// Runs a storage action; a failure fails the whole batch.
+    private mutating func storage<T>(_ action: String, _ body: (SQLiteConnection) throws(SQLiteError) -> T)
+        throws(StoreError) -> T
+    {
+        do {
+            return try body(connection)
+        } catch {
+            let failure = StoreError(error, while: action)
+            batchFailure = batchFailure ?? failure
+            throw failure
+        }
+    }
+
+    /// Deletes every register of `store` whose base is older than `stamp`. Origins are unsigned
+    /// but SQLite integers are signed, so ties on the timestamp are compared here, not in SQL.
+    private static func deleteCleared(_ db: SQLiteConnection, _ store: StoreID, before stamp: Stamp)
+        throws(SQLiteError)
+    {
+        let older = try db.statement("DELETE FROM entries WHERE store = ?1 AND key <> x'' AND hlc < ?2")
+        older.bind(1, store.rawValue)
+        older.bind(2, stamp.hlc.rawValue)
+        try older.run()
+        let ties = try db.statement("SELECT key, origin FROM entries WHERE store = ?1 AND key <> x'' AND hlc = ?2")
+        ties.bind(1, store.rawValue)
+        ties.bind(2, stamp.hlc.rawValue)
+        var doomed: [[UInt8]] = []
+        while try ties.step() {
+            if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
+        }
+        ties.reset()
+        let delete = try db.statement("DELETE FROM entries WHERE store = ?1 AND key = ?2")
+        for key in doomed {
+            delete.bind(1, store.rawValue)
+            delete.bind(2, blob: key)
+            try delete.run()
+        }
     }
 }
 
@@ -98,8 +161,8 @@ extension WriteContext {
     mutating func expiredRegisters(before nowMillis: Int64, limit: Int) throws(StoreError)
         -> [(StoreID, [UInt8], Register)]
     {
-        do {
-            let statement = try connection.statement(
+        try storage("finding expired entries") { db throws(SQLiteError) in
+            let statement = try db.statement(
                 """
                 SELECT store, key, \(EntryRow.registerColumns) FROM entries
                 WHERE expires_at IS NOT NULL AND value IS NOT NULL AND expires_at <= ?1
@@ -115,16 +178,6 @@ extension WriteContext {
                      EntryRow.register(from: statement, startingAt: 2)))
             }
             return found
-        } catch {
-            storageFailure = storageFailure ?? error
-            throw StoreError(error, while: "finding expired entries")
         }
-    }
-
-    /// Stages the sweep of an expired value. The tombstone is the same write in its dead form
-    /// (it merges as such everywhere), so it takes a new sequence number only to keep the change
-    /// feed complete; peers that receive it change nothing visible.
-    mutating func stageSweep(_ swept: Register, store: StoreID, key: [UInt8]) {
-        staged.append(.upsert(store, key: key, swept))
     }
 }

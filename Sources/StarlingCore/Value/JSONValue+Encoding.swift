@@ -6,7 +6,7 @@ extension JSONValue {
     /// in Swift's shortest round-trip form, always with a `.` or an exponent so they parse back
     /// as ``number(_:)`` (non-finite doubles become `null`); strings escape only `"`, `\` and
     /// control characters (`\b \f \n \r \t`, others as `\u00XX`), everything else is raw UTF-8.
-    /// - Returns: JSON text that ``init(parsing:maxDepth:)-(Collection<UInt8>,_)`` reads back as
+    /// - Returns: JSON text that `init(parsing:maxDepth:)` reads back as
     ///   an equal value when ``isFinite`` is true.
     public func encoded() -> [UInt8] {
         var buffer: [UInt8] = []

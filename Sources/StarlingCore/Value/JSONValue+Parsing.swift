@@ -20,7 +20,7 @@ extension JSONValue {
         }
     }
 
-    /// Parses exactly one JSON value from the UTF-8 of `text`; see ``init(parsing:maxDepth:)-(Collection<UInt8>,_)``.
+    /// Parses exactly one JSON value from the UTF-8 of `text`; see `init(parsing:maxDepth:)`.
     /// - Parameters:
     ///   - text: The JSON text.
     ///   - maxDepth: The most arrays and objects that may nest; default 128.
@@ -35,7 +35,7 @@ extension JSONValue {
 ///
 /// Containers are kept on an explicit stack rather than the call stack, so `maxDepth` limits
 /// memory, never recursion.
-struct JSONParser {
+private struct JSONParser {
     /// One open array or object.
     private struct Frame {
         var isObject: Bool
@@ -314,7 +314,7 @@ struct JSONParser {
             var scalar = try parseHex4()
             if scalar >= 0xD800, scalar <= 0xDFFF {
                 let hex = String(scalar, radix: 16, uppercase: true)
-                let lone = JSONError.at(start, "lone surrogate \\u\(hex) in string (a pair needs \\uD8xx-\\uDBxx then \\uDCxx-\\uDFxx)")
+                let lone = JSONError.at(start, "lone surrogate \\u\(hex) in string")
                 guard scalar <= 0xDBFF, index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
                     bytes[index + 1] == UInt8(ascii: "u")
                 else { throw lone }
@@ -356,21 +356,20 @@ struct JSONParser {
     /// Validates the multi-byte UTF-8 sequence at the cursor (RFC 3629: no overlong forms, no
     /// surrogates, nothing above U+10FFFF) and steps over it.
     private mutating func skipMultiByteScalar() throws(JSONError) {
-        let lead = bytes[index]
         let length: Int
-        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xE1...0xEF: length = 3
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
-        case 0xF1...0xF3: length = 4
+        let second: ClosedRange<UInt8>
+        switch bytes[index] {
+        case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
+        case 0xE0: (length, second) = (3, 0xA0...0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (length, second) = (3, 0x80...0xBF)
+        case 0xED: (length, second) = (3, 0x80...0x9F)
+        case 0xF0: (length, second) = (4, 0x90...0xBF)
+        case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
+        case 0xF4: (length, second) = (4, 0x80...0x8F)
         default: throw invalidUTF8(at: index)
         }
         guard index + length <= bytes.count else { throw invalidUTF8(at: index) }
-        guard secondRange.contains(bytes[index + 1]) else { throw invalidUTF8(at: index) }
+        guard second.contains(bytes[index + 1]) else { throw invalidUTF8(at: index) }
         for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
             throw invalidUTF8(at: index)
         }
@@ -405,12 +404,5 @@ struct JSONParser {
     private func hex2(_ byte: UInt8) -> String {
         let text = String(byte, radix: 16, uppercase: true)
         return byte < 0x10 ? "0" + text : text
-    }
-}
-
-extension JSONError {
-    /// An error whose message is `problem` followed by " at byte `offset`".
-    static func at(_ offset: Int, _ problem: String) -> JSONError {
-        JSONError(message: "\(problem) at byte \(offset)", offset: offset)
     }
 }

@@ -2,7 +2,8 @@
 /// encoded canonically (see ``encoded()``).
 ///
 /// Numbers keep the distinction the text made: a number written without `.`, `e` or `E` that
-/// fits in `Int64` is an ``integer(_:)``; every other number is a ``number(_:)``.
+/// fits in `Int64` is an ``integer(_:)``; every other number is a ``number(_:)``. Equality is
+/// structural, so `.integer(1) != .number(1.0)`, and (as for `Double`) a NaN is unequal to itself.
 public enum JSONValue: Sendable, Hashable {
     /// The JSON `null`.
     case null
@@ -114,4 +115,11 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The ``message``.
     public var description: String { message }
+}
+
+extension JSONError {
+    /// An error whose message is `problem` followed by " at byte `offset`".
+    static func at(_ offset: Int, _ problem: String) -> JSONError {
+        JSONError(message: "\(problem) at byte \(offset)", offset: offset)
+    }
 }

@@ -1,0 +1,117 @@
+import StarlingCore
+
+extension Node {
+    /// What ``apply(_:)`` did with a batch of changes from another peer.
+    public struct ApplyReport: Sendable, Hashable {
+        /// Changes that altered local state (each got a local sequence number).
+        public var applied = 0
+        /// Changes already covered by local state (duplicates, or superseded).
+        public var unchanged = 0
+        /// Changes for stores this node does not host.
+        public var unknownStore = 0
+    }
+
+    /// Merges changes received from another peer (its change feed) into local state, through the
+    /// same merge rule as local writes, in one transaction. Loss, duplication and reordering are
+    /// harmless: the merge is commutative, associative and idempotent.
+    ///
+    /// The local clock advances past every received stamp, so later local writes supersede them.
+    /// - Throws: `INVALID` (nothing applied) if a stamp is more than `maxClockOffsetMillis` ahead
+    ///   of local wall time: one peer with a broken clock must not win every conflict forever;
+    ///   `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func apply(_ changes: [Change]) async throws(StoreError) -> ApplyReport {
+        let resolved = changes.map { change in (change, storeID(named: change.store)) }
+        return try await writer.write { context throws(StoreError) in
+            var report = ApplyReport()
+            let wall = UInt64(clamping: context.nowMillis())
+            for (change, _) in resolved {
+                do {
+                    try context.state.clock.observe(change.register.latestStamp.hlc, wallMillis: wall)
+                } catch {
+                    throw .invalid("refused changes from another peer: \(error)")
+                }
+            }
+            for (change, storeID) in resolved {
+                guard let storeID else {
+                    report.unknownStore += 1
+                    continue
+                }
+                if change.key.isEmpty {
+                    if try context.clear(store: storeID, at: change.register.stamp) {
+                        report.applied += 1
+                    } else {
+                        report.unchanged += 1
+                    }
+                    continue
+                }
+                let current = try context.register(storeID, change.key)
+                if try context.merge(change.register, into: current, store: storeID, key: change.key) != nil {
+                    report.applied += 1
+                } else {
+                    report.unchanged += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// A digest of every store's replicated state as of `nowMillis`: equal on two peers exactly
+    /// when they hold the same registers. Expired values count as their swept tombstones, so a
+    /// peer that has swept and one that has not yet agree.
+    public func stateDigest(at nowMillis: Int64) throws(StoreError) -> String {
+        try readers.read("computing the state digest") { db in
+            let statement = try db.statement(
+                "SELECT s.name, e.key, \(EntryRow.registerColumns) FROM entries e JOIN stores s ON s.id = e.store ORDER BY s.name, e.key"
+            )
+            defer { statement.reset() }
+            var hash = StableHash()
+            while try statement.step() {
+                var register = EntryRow.register(from: statement, startingAt: 2)
+                register = register.sweptIfExpired(at: nowMillis) ?? register
+                hash.combine(Array(statement.text(0).utf8))
+                hash.combine(statement.blob(1))
+                hash.combine(register)
+            }
+            return hash.hexDigest
+        }
+    }
+}
+
+/// FNV-1a over a canonical serialisation: stable across processes and builds (unlike `Hasher`).
+private struct StableHash {
+    private var low: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var high: UInt64 = 0x8422_2325_cbf2_9ce4
+
+    mutating func combine(_ bytes: [UInt8]) {
+        combine(UInt64(bytes.count))
+        for byte in bytes { feed(byte) }
+    }
+
+    mutating func combine(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { feed(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func combine(_ register: Register) {
+        combine(register.stamp.hlc.rawValue)
+        combine(register.stamp.origin.rawValue)
+        switch register.content {
+        case .value(let value): combine(1); combine(value.bytes)
+        case .tombstone: combine(0)
+        }
+        combine(register.expiresAt.map { UInt64(bitPattern: $0) } ?? .max)
+        combine(EntryRow.encodeIncrements(register.increments))
+    }
+
+    private mutating func feed(_ byte: UInt8) {
+        low = (low ^ UInt64(byte)) &* 0x100_0000_01b3
+        high = (high ^ UInt64(byte ^ 0x5a)) &* 0x100_0000_01b3
+    }
+
+    var hexDigest: String { hex(high) + hex(low) }
+
+    private func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A child process whose standard output is read line by line: for tests that run the real
+/// `starling` binary and kill it.
+public final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `buffer` and `lines` are touched only under `lock`.
+    private let process = Process()
+    private let pipe = Pipe()
+    private let lock = NSCondition()
+    private var buffer: [UInt8] = []
+    private var lines: [String] = []
+    private var ended = false
+
+    /// Starts `executable` with `arguments`.
+    public init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.received(handle.availableData)
+        }
+        try process.run()
+    }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Every complete line printed so far.
+    public var outputLines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// Waits until a printed line satisfies `predicate`, the output ends, or `timeout` passes.
+    /// - Returns: the matching line, or nil.
+    public func waitForLine(timeout: Duration = .seconds(30), where predicate: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        lock.lock()
+        defer { lock.unlock() }
+        var checked = 0
+        while true {
+            while checked < lines.count {
+                if predicate(lines[checked]) { return lines[checked] }
+                checked += 1
+            }
+            if ended || !lock.wait(until: deadline) { return nil }
+        }
+    }
+
+    /// Sends `signal` (9, SIGKILL, by default) and waits for the process to exit.
+    public func kill(_ signal: Int32 = 9) {
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        received(pipe.fileHandleForReading.readDataToEndOfFile())
+    }
+
+    /// Waits for the process to exit and returns its status.
+    public func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    private func received(_ data: Data) {
+        lock.lock()
+        defer { lock.broadcast(); lock.unlock() }
+        if data.isEmpty {
+            ended = true
+            return
+        }
+        buffer.append(contentsOf: data)
+        while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+            buffer.removeSubrange(...newline)
+        }
+    }
+}
