@@ -11,6 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -22,7 +26,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // Pure core: clocks, entries, merge rules. No I/O, no wall clock, no global randomness.
-        .target(name: "StarlingCore"),
+        .target(
+            name: "StarlingCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The embeddable store: public API, SQLite storage, services.
         .target(
             name: "Starling",
@@ -30,6 +37,11 @@ let package = Package(
                 "StarlingCore",
                 "CStarlingSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -48,6 +60,7 @@ let package = Package(
                 "StarlingCore",
                 "Starling",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -60,6 +73,15 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingTests",
+            dependencies: [
+                "Starling",
+                "StarlingCore",
+                "StarlingTestKit",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "StarlingConvergenceTests",
             dependencies: [
                 "Starling",
                 "StarlingCore",

@@ -1,18 +1,5 @@
-/// A small, fast, seeded random number generator (SplitMix64): the same seed gives the same
-/// sequence on every machine, so a failing randomised test replays exactly from its seed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+public import StarlingCore
 
-    /// Creates a generator; print `seed` when a test fails.
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator tests use: the same SplitMix64 as the state machines, so a failing
+/// randomised test replays exactly from the seed it prints.
+public typealias SeededGenerator = SplitMix64

@@ -1,4 +1,4 @@
-import StarlingCore
+public import StarlingCore
 
 extension Node {
     /// What ``apply(_:)`` did with a batch of changes from another peer.
@@ -54,6 +54,12 @@ extension Node {
             }
             return report
         }
+    }
+
+    /// Merges entries received from another peer; see ``apply(_:)-([Change])``.
+    @discardableResult
+    public func apply(_ entries: [DeltaEntry]) async throws(StoreError) -> ApplyReport {
+        try await apply(entries.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) })
     }
 
     /// A digest of every store's replicated state as of `nowMillis`: equal on two peers exactly

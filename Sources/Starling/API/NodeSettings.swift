@@ -1,3 +1,5 @@
+public import StarlingCore
+
 /// How a node stores and validates data. Every setting has a documented default; create
 /// with `Node.Settings()` and change what you need.
 public struct NodeSettings: Sendable {
@@ -18,6 +20,10 @@ public struct NodeSettings: Sendable {
     /// How often expired entries are turned into tombstones, in milliseconds. Default 1,000.
     /// Reads hide expired entries at their expiry instant regardless; the sweep frees their bytes.
     public var sweepIntervalMillis: Int64 = 1_000
+
+    /// The identity a *new* data directory gets; ignored when the directory already has one.
+    /// Default nil: a random identity. Simulations set it so that a seed replays exactly.
+    public var initialNodeID: NodeID?
 
     /// Creates settings with every default.
     public init() {}

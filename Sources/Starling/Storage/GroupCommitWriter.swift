@@ -22,6 +22,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var draining = false
     private var closed = false
     private let committedSeq = ManagedCounter()
+    private var observers: [Int: @Sendable (Int64) -> Void] = [:]
+    private var nextObserverID = 0
 
     /// A queued request: runs inside the transaction and returns what to do once the
     /// transaction's fate is known.
@@ -83,6 +85,19 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Registers a handler called with the new feed head after each commit that advanced it.
+    func addObserver(_ handler: @escaping @Sendable (Int64) -> Void) -> Int {
+        lock.withLock {
+            nextObserverID += 1
+            observers[nextObserverID] = handler
+            return nextObserverID
+        }
+    }
+
+    func removeObserver(_ id: Int) {
+        lock.withLock { _ = observers.removeValue(forKey: id) }
+    }
+
     private func enqueue(_ job: Job) {
         lock.lock()
         if closed {
@@ -138,8 +153,13 @@ final class GroupCommitWriter: @unchecked Sendable {
                 throw StoreError(error, while: "committing a write")
             }
             state = context.state
-            committedSeq.value = state.nextSeq - 1
+            let head = state.nextSeq - 1
+            let advanced = head > committedSeq.value
+            committedSeq.value = head
             for completion in completions { completion(.success(())) }
+            if advanced {
+                for observer in lock.withLock({ Array(observers.values) }) { observer(head) }
+            }
         } catch {
             try? connection.execute("ROLLBACK")
             // Keep the clock: stamps it issued must never be issued again.

@@ -5,7 +5,7 @@
 /// earlier version and tests open them, so an upgrade never strands a user's data.
 enum Schema {
     /// The version this build writes.
-    static let currentVersion: Int64 = 1
+    static let currentVersion: Int64 = 2
 
     /// `migrations[i]` takes a database from version `i` to `i + 1`.
     static let migrations: [String] = [
@@ -42,6 +42,18 @@ enum Schema {
         -- Live values with a TTL, for the expiry sweep.
         CREATE INDEX entries_by_expiry ON entries (expires_at)
             WHERE expires_at IS NOT NULL AND value IS NOT NULL;
+        """,
+        """
+        -- Replication progress per member, so a restart resumes instead of re-sending everything:
+        -- `acked` is how far the member holds this peer's feed, `received` how far this peer holds
+        -- the member's feed (both local sequence numbers of the respective feed).
+        CREATE TABLE peers (
+            node_id   INTEGER PRIMARY KEY,
+            address   TEXT    NOT NULL,
+            acked     INTEGER NOT NULL,
+            received  INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL
+        );
         """,
     ]
 

@@ -69,7 +69,7 @@ enum StorageOpener {
         try db.execute("BEGIN IMMEDIATE")
         do {
             let nodeID = try metaValue(db, "node_id").map { NodeID(rawValue: UInt64(bitPattern: $0)) }
-                ?? createNodeID(db)
+                ?? createNodeID(db, settings.initialNodeID)
             let lastHLC = try metaValue(db, "last_hlc").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
             var storeIDs: [String: StoreID] = [:]
             for name in Set(settings.stores + ["default"]) {
@@ -108,9 +108,9 @@ enum StorageOpener {
         return try statement.step() ? statement.int64(0) : nil
     }
 
-    private static func createNodeID(_ db: SQLiteConnection) throws -> NodeID {
+    private static func createNodeID(_ db: SQLiteConnection, _ chosen: NodeID?) throws -> NodeID {
         var generator = SystemRandomNumberGenerator()
-        let id = NodeID.random(using: &generator)
+        let id = chosen ?? NodeID.random(using: &generator)
         let insert = try db.statement("INSERT INTO meta (name, value) VALUES ('node_id', ?1)")
         insert.bind(1, id.rawValue)
         try insert.run()

@@ -2,19 +2,23 @@ import ArgumentParser
 import Foundation
 import Logging
 import Starling
+import StarlingCore
 
 /// `starling serve`: runs a peer on a data directory until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a peer: open the data directory and host its stores until interrupted.",
+        abstract: "Run a peer: host the stores of a data directory and replicate them over UDP.",
         discussion: """
             Opens (creating if needed) the data directory, hosts the `default` store and any \
-            --store given, expires keys in the background, and on SIGINT or SIGTERM finishes \
+            --store given, replicates with the peers it reaches through --join (gossip over UDP), \
+            expires keys in the background, and on SIGINT or SIGTERM leaves the cluster, finishes \
             queued writes and closes the database cleanly.
 
             Examples:
               starling serve
-              starling serve --data-dir /var/lib/starling --store app:cache
+              starling serve --data-dir /var/lib/starling --gossip 0.0.0.0:7946 \\
+                  --advertise 10.0.0.1:7946 --join 10.0.0.2:7946 --join 10.0.0.3:7946
+              starling serve --cluster-key-file /etc/starling/cluster.keys
             """
     )
 
@@ -27,6 +31,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "What an acknowledged write survives: process (default) or power.")
     var durability = "process"
 
+    @Option(help: "UDP address for gossip (HOST:PORT).")
+    var gossip = "0.0.0.0:7946"
+
+    @Option(help: "The gossip address other peers reach this one at (HOST:PORT). Default: the gossip address, with 0.0.0.0 as 127.0.0.1.")
+    var advertise: String?
+
+    @Option(name: .customLong("join"), help: "A peer's gossip address to join (HOST:PORT, repeatable).")
+    var seeds: [String] = []
+
+    @Option(help: "A file of base64 cluster keys, one per line, the first used to send: authenticates and encrypts gossip.")
+    var clusterKeyFile: String?
+
+    @Option(help: "The largest datagram sent, 1200 to 65000 bytes.")
+    var maxDatagram = 1_200
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "starling")
@@ -36,16 +55,54 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--durability must be process or power, not \(durability)")
         }
         settings.storage.durability = durability
+        let replication = try replicationSettings()
         let node: Node
         do {
             node = try Node.open(directory: dataDir, settings: settings, logger: logger)
         } catch {
             throw CleanExit.message("error: \(error.kind.name): \(error.message)")
         }
+        let peer: UDPReplication
+        do {
+            peer = try await UDPReplication.start(node: node, settings: replication, logger: logger)
+        } catch {
+            await node.close()
+            throw CleanExit.message("error: \(error.kind.name): \(error.message)")
+        }
         let stores = node.storeNamesSorted.joined(separator: ", ")
-        print("starling node \(node.id) serving \(stores) from \(dataDir); Ctrl-C to stop")
+        LineOutput.emit("starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(peer.boundAddress); Ctrl-C to stop")
         await SignalWaiter.waitForTermination()
-        print("shutting down: finishing queued writes")
+        LineOutput.emit("shutting down: leaving the cluster, finishing queued writes")
+        await peer.stop()
         await node.close()
+    }
+
+    private func replicationSettings() throws -> ReplicationSettings {
+        var settings = ReplicationSettings()
+        settings.bind = try Self.address(gossip, option: "--gossip")
+        settings.advertise = try advertise.map { try Self.address($0, option: "--advertise") }
+        settings.seeds = try seeds.map { try Self.address($0, option: "--join") }
+        settings.maxDatagram = maxDatagram
+        if let clusterKeyFile {
+            let contents: String
+            do {
+                contents = try String(contentsOfFile: clusterKeyFile, encoding: .utf8)
+            } catch {
+                throw ValidationError("--cluster-key-file: cannot read \(clusterKeyFile): \(error.localizedDescription)")
+            }
+            do {
+                settings.keyring = try ClusterKeyring(keyFileContents: contents)
+            } catch {
+                throw ValidationError("--cluster-key-file \(clusterKeyFile): \(error)")
+            }
+        }
+        return settings
+    }
+
+    static func address(_ text: String, option: String) throws -> PeerAddress {
+        guard let address = PeerAddress(parsing: text) else {
+            throw ValidationError("\(option) must be HOST:PORT, not \(text)")
+        }
+        return address
     }
 }

@@ -1,0 +1,22 @@
+import Foundation
+
+extension Node {
+    /// A registration made with ``observeCommits(_:)``; ``cancel()`` ends it.
+    public final class CommitObservation: Sendable {
+        private let cancelAction: @Sendable () -> Void
+
+        init(cancel: @escaping @Sendable () -> Void) {
+            cancelAction = cancel
+        }
+
+        /// Stops the notifications.
+        public func cancel() { cancelAction() }
+    }
+
+    /// Calls `handler` with the new head of the change feed after every committed transaction
+    /// (local writes and applied replication alike), on the writer's thread: keep it short.
+    public func observeCommits(_ handler: @escaping @Sendable (Int64) -> Void) -> CommitObservation {
+        let id = writer.addObserver(handler)
+        return CommitObservation { [writer] in writer.removeObserver(id) }
+    }
+}

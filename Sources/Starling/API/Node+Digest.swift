@@ -1,0 +1,68 @@
+public import StarlingCore
+
+extension Node {
+    /// The bucket of a key for digest repair: a stable hash of store and key.
+    static func digestBucket(store: String, key: [UInt8], buckets: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in store.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ 0xff) &* 0x100_0000_01b3
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(buckets))
+    }
+
+    /// Hashes of this node's replicated state in `buckets` buckets: equal on two peers (with
+    /// overwhelming probability) exactly when they hold the same registers in that bucket.
+    /// Expired values count as their swept tombstones, so sweeping never causes a repair.
+    public func bucketDigest(buckets: Int, nowMillis: Int64) throws(StoreError) -> [UInt64] {
+        var hashes = [UInt64](repeating: 0, count: max(1, buckets))
+        try scanAll { store, key, register in
+            let bucket = Self.digestBucket(store: store, key: key, buckets: hashes.count)
+            let canonical = register.sweptIfExpired(at: nowMillis) ?? register
+            hashes[bucket] ^= Self.entryHash(store: store, key: key, register: canonical)
+        }
+        return hashes
+    }
+
+    /// This node's entries (every store, range tombstones included) in the given buckets.
+    public func entries(inBuckets wanted: Set<Int>, of buckets: Int) throws(StoreError) -> [DeltaEntry] {
+        var entries: [DeltaEntry] = []
+        try scanAll { store, key, register in
+            if wanted.contains(Self.digestBucket(store: store, key: key, buckets: max(1, buckets))) {
+                entries.append(DeltaEntry(store: store, key: String(decoding: key, as: UTF8.self), register: register))
+            }
+        }
+        return entries
+    }
+
+    private func scanAll(_ visit: (String, [UInt8], Register) -> Void) throws(StoreError) {
+        try readers.read("scanning for a digest") { db in
+            let statement = try db.statement(
+                "SELECT s.name, e.key, \(EntryRow.registerColumns) FROM entries e JOIN stores s ON s.id = e.store")
+            defer { statement.reset() }
+            while try statement.step() {
+                visit(statement.text(0), statement.blob(1), EntryRow.register(from: statement, startingAt: 2))
+            }
+        }
+    }
+
+    private static func entryHash(store: String, key: [UInt8], register: Register) -> UInt64 {
+        var hash: UInt64 = 0x84222325cbf29ce4
+        func mix(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ ((value >> UInt64(shift)) & 0xff)) &* 0x100_0000_01b3
+            }
+        }
+        func mix(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            mix(0xfeed)
+        }
+        mix(store.utf8)
+        mix(key)
+        mix(register.stamp.hlc.rawValue)
+        mix(register.stamp.origin.rawValue)
+        if case .value(let value) = register.content { mix(value.bytes) } else { mix(0) }
+        mix(register.expiresAt.map { UInt64(bitPattern: $0) } ?? .max)
+        mix(EntryRow.encodeIncrements(register.increments))
+        return hash
+    }
+}

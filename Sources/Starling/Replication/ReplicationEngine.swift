@@ -1,0 +1,181 @@
+public import Logging
+import NIOCore
+public import StarlingCore
+
+/// The shell that carries out the replication and membership state machines for one node:
+/// it reads the change feed, packs and seals datagrams, applies received deltas through the
+/// node's merge path, answers digests with repairs, and persists progress.
+///
+/// The same engine runs over real UDP (``UDPReplication``) and over the test simulator: it
+/// does nothing on its own, only in response to ``receive(_:from:)``, ``localCommitted()`` and
+/// the timers it asks its ``TickScheduler`` for.
+public actor ReplicationEngine {
+    let node: Node
+    let settings: ReplicationSettings
+    let transport: any DatagramTransport
+    let scheduler: any TickScheduler
+    let logger: Logger
+    let sealer: DatagramSealer
+    /// The address peers reach this node at.
+    public let address: PeerAddress
+    var replicator: Replicator
+    var membership: Membership
+    var assembler = FragmentAssembler()
+    var nextMessageID: UInt32 = 0
+    var sourceAddresses: [NodeID: PeerAddress] = [:]
+    var dirtyProgress: Set<NodeID> = []
+    var stopped = false
+    /// Counters of what the engine did; also reported through swift-metrics.
+    public internal(set) var statistics = ReplicationStatistics()
+    let metrics: ReplicationMetrics
+
+    /// Creates an engine; call ``start()`` next.
+    /// - Parameters:
+    ///   - address: the address peers reach this node at (advertised in membership).
+    ///   - randomSeed: seeds member choices (the simulator passes a seed; production a random one).
+    public init(
+        node: Node, settings: ReplicationSettings, address: PeerAddress, transport: any DatagramTransport,
+        scheduler: any TickScheduler, randomSeed: UInt64, logger: Logger
+    ) throws(StoreError) {
+        try settings.validate()
+        self.node = node
+        self.settings = settings
+        self.address = address
+        self.transport = transport
+        self.scheduler = scheduler
+        self.logger = logger
+        self.sealer = DatagramSealer(keyring: settings.keyring)
+        self.metrics = ReplicationMetrics(node: node.id)
+        let persisted = try node.peers()
+        var progress: [NodeID: (acked: Int64, received: Int64)] = [:]
+        for record in persisted { progress[record.id] = (record.acked, record.received) }
+        self.replicator = Replicator(
+            head: node.lastSeq, persisted: progress, settings: settings.replicator, randomSeed: randomSeed)
+        // Seeds include the addresses of members known before a restart, so a restarted peer
+        // finds its cluster again even if its configured seeds are down.
+        let seeds = Array(Set(settings.seeds + persisted.map(\.address))).filter { $0 != address }.sorted()
+        self.membership = Membership(
+            me: node.id, address: address, seeds: seeds, settings: settings.membership, incarnation: 0,
+            randomSeed: randomSeed &+ 1)
+    }
+
+    /// Joins the seeds and starts the timers.
+    public func start() async {
+        let now = node.wallClock.nowMillis()
+        await perform(membership.start(nowMillis: now))
+        await perform(replicator.start(nowMillis: now))
+    }
+
+    /// Leaves the cluster: tells a few members, and persists progress. Timers stop firing.
+    public func stop() async {
+        guard !stopped else { return }
+        await perform(membership.leave(nowMillis: node.wallClock.nowMillis()))
+        await flushProgress()
+        stopped = true
+    }
+
+    /// The node committed local changes: push them.
+    public func localCommitted() async {
+        guard !stopped else { return }
+        await perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
+    }
+
+    /// Every known member with its state and replication progress.
+    public func members() -> [MemberSnapshot] {
+        let lag = replicator.lag
+        return membership.members.map { member in
+            let progress = replicator.progress[member.id]
+            return MemberSnapshot(
+                update: member, acked: progress?.acked ?? 0, received: progress?.received ?? 0,
+                lagSeq: lag[member.id] ?? 0, lastAckMillis: progress?.lastAckMillis)
+        }
+    }
+
+    // MARK: Timers
+
+    func replicationTick() async {
+        guard !stopped else { return }
+        let now = node.wallClock.nowMillis()
+        _ = assembler.expire(nowMillis: now)
+        await perform(replicator.tick(nowMillis: now))
+        await flushProgress()
+    }
+
+    func membershipTick() async {
+        guard !stopped else { return }
+        await perform(membership.tick(nowMillis: node.wallClock.nowMillis()))
+    }
+
+    // MARK: Directives
+
+    func perform(_ directives: [Membership.Directive]) async {
+        var membersChanged = false
+        for directive in directives {
+            switch directive {
+            case .send(let message, let to):
+                await send(message, to: to)
+            case .scheduleTick(let after):
+                scheduler.schedule(afterMillis: after) { [weak self] in await self?.membershipTick() }
+            case .memberChanged, .memberRemoved:
+                membersChanged = true
+            }
+        }
+        if membersChanged {
+            let live = membership.liveMembers.map(\.id)
+            await perform(replicator.membersChanged(live: live, nowMillis: node.wallClock.nowMillis()))
+        }
+    }
+
+    func perform(_ directives: [Replicator.Directive]) async {
+        for directive in directives {
+            switch directive {
+            case .sendDelta(let member, let after):
+                await sendDelta(to: member, after: after)
+            case .apply(let delta, let member):
+                await apply(delta, from: member)
+            case .sendAck(let ack, let member):
+                if let address = addressOf(member) { await send(.deltaAck(ack), to: address) }
+            case .persist(let member, _, _):
+                dirtyProgress.insert(member)
+            case .sendDigest(let member):
+                await sendDigest(to: member, reply: true)
+            case .scheduleTick(let after):
+                scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick() }
+            }
+        }
+    }
+
+    func addressOf(_ member: NodeID) -> PeerAddress? {
+        membership.member(member)?.address ?? sourceAddresses[member]
+    }
+
+    func flushProgress() async {
+        guard !dirtyProgress.isEmpty else { return }
+        let now = node.wallClock.nowMillis()
+        let records = dirtyProgress.compactMap { member -> PeerRecord? in
+            guard let progress = replicator.progress[member], let address = addressOf(member) else { return nil }
+            return PeerRecord(
+                id: member, address: address, acked: progress.acked, received: progress.received, lastSeenMillis: now)
+        }
+        do {
+            try await node.savePeers(records)
+            dirtyProgress.removeAll()
+        } catch {
+            logger.warning("could not persist replication progress; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// One member as the engine sees it: membership state and replication progress.
+public struct MemberSnapshot: Sendable, Hashable {
+    /// Identity, address, incarnation and status.
+    public var update: MemberUpdate
+    /// How far it holds this node's feed.
+    public var acked: Int64
+    /// How far this node holds its feed.
+    public var received: Int64
+    /// How many sequence numbers of this node's feed it lacks.
+    public var lagSeq: Int64
+    /// When its last acknowledgement arrived (Unix ms).
+    public var lastAckMillis: Int64?
+}

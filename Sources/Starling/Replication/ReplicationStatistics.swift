@@ -1,0 +1,74 @@
+import Metrics
+import StarlingCore
+
+/// What a replication engine has done since it started.
+public struct ReplicationStatistics: Sendable, Hashable {
+    public var datagramsSent = 0
+    public var datagramsReceived = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var deltasSent = 0
+    public var deltasReceived = 0
+    /// Entries that changed local state when merged.
+    public var entriesApplied = 0
+    /// Datagrams dropped, by reason (`unauthenticated`, `truncated`, `otherCluster`, ...).
+    public var dropped: [String: Int] = [:]
+    /// Deltas refused because a stamp was beyond `maxClockOffset`.
+    public var clockOffsetRejections = 0
+    /// Digest comparisons that found divergence and sent repairs.
+    public var repairsStarted = 0
+    /// Entries that changed local state through repair deltas.
+    public var repairEntriesApplied = 0
+
+    /// Creates zeroed statistics.
+    public init() {}
+}
+
+/// The engine's swift-metrics instruments, created once per engine.
+struct ReplicationMetrics: Sendable {
+    private let datagramsSent: Counter
+    private let datagramsReceived: Counter
+    private let bytesSent: Counter
+    private let bytesReceived: Counter
+    private let deltasSent: Counter
+    private let entriesSent: Counter
+    private let entriesApplied: Counter
+    private let repairs: Counter
+    private let node: String
+
+    init(node: NodeID) {
+        self.node = node.description
+        let dimensions = [("node", node.description)]
+        datagramsSent = Counter(label: "starling_datagrams_sent_total", dimensions: dimensions)
+        datagramsReceived = Counter(label: "starling_datagrams_received_total", dimensions: dimensions)
+        bytesSent = Counter(label: "starling_bytes_sent_total", dimensions: dimensions)
+        bytesReceived = Counter(label: "starling_bytes_received_total", dimensions: dimensions)
+        deltasSent = Counter(label: "starling_deltas_sent_total", dimensions: dimensions)
+        entriesSent = Counter(label: "starling_delta_entries_sent_total", dimensions: dimensions)
+        entriesApplied = Counter(label: "starling_entries_applied_total", dimensions: dimensions)
+        repairs = Counter(label: "starling_repairs_total", dimensions: dimensions)
+    }
+
+    func sent(bytes: Int) {
+        datagramsSent.increment()
+        bytesSent.increment(by: bytes)
+    }
+
+    func received(bytes: Int) {
+        datagramsReceived.increment()
+        bytesReceived.increment(by: bytes)
+    }
+
+    func deltaSent(entries: Int) {
+        deltasSent.increment()
+        entriesSent.increment(by: entries)
+    }
+
+    func applied(entries: Int) { entriesApplied.increment(by: entries) }
+
+    func repair() { repairs.increment() }
+
+    func dropped(reason: String) {
+        Counter(label: "starling_datagrams_dropped_total", dimensions: [("node", node), ("reason", reason)]).increment()
+    }
+}

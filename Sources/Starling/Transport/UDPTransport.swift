@@ -1,0 +1,170 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+public import StarlingCore
+
+/// A node replicating over real UDP: a bound socket, its receive loop, and the engine.
+///
+/// ```swift
+/// var settings = ReplicationSettings()
+/// settings.bind = PeerAddress(host: "0.0.0.0", port: 7946)
+/// settings.seeds = [PeerAddress(host: "10.0.0.2", port: 7946)]
+/// let replication = try await UDPReplication.start(node: node, settings: settings)
+/// // ... the node's writes now reach the other peers, and theirs arrive here ...
+/// await replication.stop()
+/// ```
+public final class UDPReplication: Sendable {
+    /// The engine; ask it for members and statistics.
+    public let engine: ReplicationEngine
+    /// The address the socket is bound to (with the real port when bound to port 0).
+    public let boundAddress: PeerAddress
+    private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    private let loop: Task<Void, Never>
+    private let commitObservation: Node.CommitObservation
+
+    /// Binds the socket, joins the seeds, and starts replicating `node`.
+    /// - Throws: `INVALID` for bad settings; `UNAVAILABLE` if the socket cannot be bound.
+    public static func start(
+        node: Node, settings: ReplicationSettings, logger: Logger = Logger(label: "starling.replication")
+    ) async throws(StoreError) -> UDPReplication {
+        try settings.validate()
+        let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        do {
+            channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: .init(settings.receiveBufferBytes))
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                .bind(host: settings.bind.host, port: Int(settings.bind.port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+                            wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw .unavailable("cannot bind UDP \(settings.bind): \(error)")
+        }
+        let port = channel.channel.localAddress?.port ?? Int(settings.bind.port)
+        let bound = PeerAddress(host: settings.bind.host, port: UInt16(clamping: port))
+        let transport = UDPTransport(logger: logger)
+        let engine: ReplicationEngine
+        do {
+            engine = try ReplicationEngine(
+                node: node, settings: settings, address: settings.advertisedAddress(bound: bound), transport: transport,
+                scheduler: TaskScheduler(), randomSeed: UInt64.random(in: .min ... .max), logger: logger)
+        } catch {
+            try? await channel.channel.close()
+            throw error
+        }
+        let (ready, readySignal) = AsyncStream<Void>.makeStream()
+        let loop = Task {
+            do {
+                try await channel.executeThenClose { inbound, outbound in
+                    transport.attach(outbound)
+                    readySignal.finish()
+                    for try await datagram in inbound {
+                        let source = PeerAddress(
+                            host: datagram.remoteAddress.ipAddress ?? "",
+                            port: UInt16(clamping: datagram.remoteAddress.port ?? 0))
+                        await engine.receive(datagram.data, from: source)
+                    }
+                }
+            } catch {
+                logger.debug("UDP receive loop ended", metadata: ["error": "\(error)"])
+            }
+            readySignal.finish()
+        }
+        for await _ in ready {}
+        let observation = node.observeCommits { _ in
+            Task { await engine.localCommitted() }
+        }
+        await engine.start()
+        logger.info("replicating", metadata: ["bound": "\(bound)", "node": "\(node.id)"])
+        return UDPReplication(engine: engine, boundAddress: bound, channel: channel, loop: loop, observation: observation)
+    }
+
+    private init(
+        engine: ReplicationEngine, boundAddress: PeerAddress,
+        channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, loop: Task<Void, Never>,
+        observation: Node.CommitObservation
+    ) {
+        self.engine = engine
+        self.boundAddress = boundAddress
+        self.channel = channel
+        self.loop = loop
+        self.commitObservation = observation
+    }
+
+    /// Leaves the cluster, persists progress and closes the socket.
+    public func stop() async {
+        commitObservation.cancel()
+        await engine.stop()
+        try? await channel.channel.close()
+        await loop.value
+    }
+}
+
+/// Sends datagrams through a bound NIO channel, resolving and caching peer addresses.
+final class UDPTransport: DatagramTransport, @unchecked Sendable {
+    // @unchecked: `outbound` and `resolved` are touched only under `lock`.
+    private var outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
+    private let logger: Logger
+    private let lock = NSLock()
+    private var resolved: [PeerAddress: SocketAddress] = [:]
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Connects the transport to the channel's writer, once the channel runs.
+    func attach(_ writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) {
+        lock.withLock { outbound = writer }
+    }
+
+    func send(_ datagram: ByteBuffer, to address: PeerAddress) async {
+        guard let outbound = lock.withLock({ outbound }), let socketAddress = resolve(address) else { return }
+        do {
+            try await outbound.write(AddressedEnvelope(remoteAddress: socketAddress, data: datagram))
+        } catch {
+            logger.debug("UDP send failed", metadata: ["to": "\(address)", "error": "\(error)"])
+        }
+    }
+
+    private func resolve(_ address: PeerAddress) -> SocketAddress? {
+        if let cached = lock.withLock({ resolved[address] }) { return cached }
+        let socketAddress: SocketAddress
+        do {
+            socketAddress = try SocketAddress(ipAddress: address.host, port: Int(address.port))
+        } catch {
+            guard let byName = try? SocketAddress.makeAddressResolvingHost(address.host, port: Int(address.port)) else {
+                logger.warning("cannot resolve peer address", metadata: ["address": "\(address)"])
+                return nil
+            }
+            socketAddress = byName
+        }
+        lock.withLock { resolved[address] = socketAddress }
+        return socketAddress
+    }
+}
+
+/// Replication as a swift-service-lifecycle `Service`: starts on `run()`, and on graceful
+/// shutdown leaves the cluster and persists progress.
+public struct ReplicationService: Service {
+    private let node: Node
+    private let settings: ReplicationSettings
+    private let logger: Logger
+
+    /// Creates the service.
+    public init(node: Node, settings: ReplicationSettings, logger: Logger) {
+        self.node = node
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let replication = try await UDPReplication.start(node: node, settings: settings, logger: logger)
+        try? await gracefulShutdown()
+        await replication.stop()
+    }
+}
