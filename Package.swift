@@ -48,6 +48,7 @@ let package = Package(
             name: "StarlingCLI",
             dependencies: [
                 "Starling",
+                "StarlingCore",
                 "CStarlingSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,6 +9,11 @@ extension Node {
         public var unchanged = 0
         /// Changes for stores this node does not host.
         public var unknownStore = 0
+        /// Stale writes dropped: keys this node does not hold, stamped before its purge horizon
+        /// (deleted and purged here, or from a member gone longer than that). Each comes back
+        /// as a tombstone at the horizon, to send to whoever sent the stale write so that it
+        /// deletes its copy too.
+        public var staleAnswers: [DeltaEntry] = []
     }
 
     /// Merges changes received from another peer (its change feed) into local state, through the
@@ -46,6 +51,11 @@ extension Node {
                     continue
                 }
                 let current = try context.register(storeID, change.key)
+                if current == nil, let horizon = context.state.purgeHorizon, change.register.latestStamp < horizon {
+                    report.staleAnswers.append(
+                        DeltaEntry(store: change.store, key: change.key, register: Register(stamp: horizon, content: .tombstone)))
+                    continue
+                }
                 if try context.merge(change.register, into: current, store: storeID, key: change.key) != nil {
                     report.applied += 1
                 } else {

@@ -73,6 +73,10 @@ extension ReplicationEngine {
             statistics.entriesApplied += report.applied
             metrics.applied(entries: report.applied)
             if delta.repair { statistics.repairEntriesApplied += report.applied }
+            if !report.staleAnswers.isEmpty, let address = addressOf(member) {
+                statistics.staleWritesDropped += report.staleAnswers.count
+                await sendRepair(report.staleAnswers, to: address)
+            }
         } catch where error.kind == .invalid {
             statistics.clockOffsetRejections += 1
             metrics.dropped(reason: "clockOffset")

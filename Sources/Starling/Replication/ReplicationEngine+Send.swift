@@ -104,7 +104,7 @@ extension ReplicationEngine {
         }
     }
 
-    private func sendRepair(_ entries: [DeltaEntry], to address: PeerAddress) async {
+    func sendRepair(_ entries: [DeltaEntry], to address: PeerAddress) async {
         let budget = messageBudget - WireFormat.envelopeOverhead
         var batch: [DeltaEntry] = []
         var size = 0

@@ -25,6 +25,7 @@ public actor ReplicationEngine {
     var sourceAddresses: [NodeID: PeerAddress] = [:]
     var dirtyProgress: Set<NodeID> = []
     var stopped = false
+    var nextGCMillis: Int64 = .max
     /// Counters of what the engine did; also reported through swift-metrics.
     public internal(set) var statistics = ReplicationStatistics()
     let metrics: ReplicationMetrics
@@ -62,6 +63,7 @@ public actor ReplicationEngine {
     /// Joins the seeds and starts the timers.
     public func start() async {
         let now = node.wallClock.nowMillis()
+        nextGCMillis = now + settings.gcIntervalMillis
         await perform(membership.start(nowMillis: now))
         await perform(replicator.start(nowMillis: now))
     }
@@ -99,6 +101,29 @@ public actor ReplicationEngine {
         _ = assembler.expire(nowMillis: now)
         await perform(replicator.tick(nowMillis: now))
         await flushProgress()
+        if now >= nextGCMillis {
+            nextGCMillis = now + settings.gcIntervalMillis
+            await collectGarbage(nowMillis: now)
+        }
+    }
+
+    /// The stable horizon in this node's feed: the highest sequence number every known member
+    /// (alive, suspect, dead or left, until membership forgets it) has acknowledged.
+    var stableHorizonSeq: Int64 {
+        let members = membership.members
+        guard !members.isEmpty else { return node.lastSeq }
+        return members.map { replicator.progress[$0.id]?.acked ?? 0 }.min() ?? 0
+    }
+
+    /// Purges tombstones below the stable horizon that are older than the grace period.
+    func collectGarbage(nowMillis: Int64) async {
+        do {
+            let purged = try await node.purgeTombstones(
+                acknowledgedBy: stableHorizonSeq, deadBeforeMillis: nowMillis - settings.tombstoneGraceMillis)
+            statistics.tombstonesPurged += purged
+        } catch {
+            logger.warning("tombstone collection failed; will retry", metadata: ["error": "\(error)"])
+        }
     }
 
     func membershipTick() async {

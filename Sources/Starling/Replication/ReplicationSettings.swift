@@ -20,6 +20,11 @@ public struct ReplicationSettings: Sendable {
     /// The socket receive buffer, in bytes. Default 4 MiB (the kernel default drops 1-7% of
     /// datagrams on loopback at full rate).
     public var receiveBufferBytes = 4 * 1024 * 1024
+    /// How long a tombstone is kept after every member has received it, in milliseconds, for
+    /// deliveries still in flight. Default 3,600,000 (1 hour).
+    public var tombstoneGraceMillis: Int64 = 3_600_000
+    /// How often tombstones are garbage-collected, in milliseconds. Default 60,000.
+    public var gcIntervalMillis: Int64 = 60_000
     /// Digest buckets for repair. Default 64.
     public var digestBuckets = 64
     /// Delta protocol timing and sizes.
@@ -38,6 +43,8 @@ public struct ReplicationSettings: Sendable {
         guard digestBuckets >= 1, digestBuckets <= 4_096 else {
             throw .invalid("replication.digestBuckets must be between 1 and 4096")
         }
+        guard tombstoneGraceMillis >= 0 else { throw .invalid("replication.tombstoneGraceMillis must not be negative") }
+        guard gcIntervalMillis > 0 else { throw .invalid("replication.gcIntervalMillis must be positive") }
         guard receiveBufferBytes >= 65_536 else { throw .invalid("replication.receiveBufferBytes must be at least 65536") }
     }
 

@@ -19,6 +19,10 @@ public struct ReplicationStatistics: Sendable, Hashable {
     public var repairsStarted = 0
     /// Entries that changed local state through repair deltas.
     public var repairEntriesApplied = 0
+    /// Replicated writes dropped as older than the purge horizon (answered with tombstones).
+    public var staleWritesDropped = 0
+    /// Tombstones purged by garbage collection.
+    public var tombstonesPurged = 0
 
     /// Creates zeroed statistics.
     public init() {}

@@ -39,10 +39,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.wallClock = wallClock
         self.maxBatch = max(1, maxBatch)
         committedSeq.value = state.nextSeq - 1
+        committedPurgeHorizon = state.purgeHorizon
     }
 
     /// The highest sequence number committed so far.
     var lastCommittedSeq: Int64 { committedSeq.value }
+
+    /// The purge horizon as of the last commit.
+    var purgeHorizon: Stamp? { lock.withLock { committedPurgeHorizon } }
+    private var committedPurgeHorizon: Stamp?
 
     /// Runs `body` in the next transaction and returns its result after the commit.
     /// - Throws: what `body` throws (nothing is written), or `UNAVAILABLE` if storage failed
@@ -153,6 +158,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 throw StoreError(error, while: "committing a write")
             }
             state = context.state
+            lock.withLock { committedPurgeHorizon = state.purgeHorizon }
             let head = state.nextSeq - 1
             let advanced = head > committedSeq.value
             committedSeq.value = head

@@ -108,8 +108,11 @@ struct WriteContext {
         writes += 1
     }
 
+    /// Counts a write made outside ``upsert(_:store:key:)``, for the throw-after-write check.
+    mutating func markWritten() { writes += 1 }
+
     /// Runs a storage action; a failure fails the whole batch.
-    private mutating func storage<T>(_ action: String, _ body: (SQLiteConnection) throws(SQLiteError) -> T)
+    mutating func storage<T>(_ action: String, _ body: (SQLiteConnection) throws(SQLiteError) -> T)
         throws(StoreError) -> T
     {
         do {
@@ -154,6 +157,8 @@ struct WriterState {
     var clock: HybridLogicalClock
     var nextSeq: Int64
     var clearStamps: [StoreID: Stamp]
+    /// The newest stamp of a purged tombstone: replicated writes of absent keys older than it are stale.
+    var purgeHorizon: Stamp?
 }
 
 extension WriteContext {

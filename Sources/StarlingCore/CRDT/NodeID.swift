@@ -23,8 +23,18 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var description: String { hex16(rawValue) }
 }
 
-/// Formats `value` as sixteen lowercase hex digits.
+/// Formats `value` as sixteen lowercase hex digits (one allocation: it is on the read path).
 package func hex16(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - digits.count) + digits
+    String(unsafeUninitializedCapacity: 16) { buffer in
+        writeHex16(value, into: buffer, at: 0)
+        return 16
+    }
+}
+
+/// Writes `value` as sixteen lowercase hex digits into `buffer` starting at `offset`.
+package func writeHex16(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    for index in 0..<16 {
+        let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+        buffer[offset + index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    }
 }

@@ -22,7 +22,13 @@ public struct Stamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The opaque `version` string of the store API: 32 lowercase hex digits.
-    public var version: String { hex16(hlc.rawValue) + hex16(origin.rawValue) }
+    public var version: String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            writeHex16(hlc.rawValue, into: buffer, at: 0)
+            writeHex16(origin.rawValue, into: buffer, at: 16)
+            return 32
+        }
+    }
 
     /// Parses a ``version`` string back into a stamp, or returns nil if it is not one.
     public init?(version: String) {

@@ -1,0 +1,71 @@
+import Starling
+import StarlingCore
+import StarlingTestKit
+import Testing
+
+/// Tombstone GC against the stable horizon, and no resurrection by members that were gone.
+@Suite struct GarbageCollectionTests {
+    static var settings: ReplicationSettings {
+        var settings = SimulatedCluster.defaultSettings
+        settings.tombstoneGraceMillis = 2_000
+        settings.gcIntervalMillis = 1_000
+        settings.membership.suspicionTimeoutMillis = 2_000
+        settings.membership.deadMemberRetentionMillis = 10_000
+        return settings
+    }
+
+    @Test func tombstonesEveryMemberHoldsArePurgedAfterTheGracePeriod() async throws {
+        let cluster = SimulatedCluster(seed: 11, count: 3, settings: Self.settings)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        try await cluster.write(on: cluster.peers[0]) { try await $0.set("k", "v") }
+        #expect(try await cluster.runUntilConverged(limitMillis: 10_000) != nil)
+        try await cluster.write(on: cluster.peers[1]) { try await $0.delete("k") }
+        #expect(try await cluster.runUntilConverged(limitMillis: 10_000) != nil)
+        #expect(try cluster.peers.allSatisfy { try $0.store().stats().tombstones == 1 })
+        await cluster.advance(by: 6_000)
+        for peer in cluster.peers {
+            #expect(try peer.store().stats().tombstones == 0, "peer \(peer.index) purged the tombstone")
+            #expect(peer.node?.purgeHorizon != nil)
+        }
+        await cluster.stopAll()
+    }
+
+    @Test func aTombstoneIsKeptWhileAMemberHasNotReceivedIt() async throws {
+        let cluster = SimulatedCluster(seed: 12, count: 3, settings: Self.settings)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        try await cluster.write(on: cluster.peers[0]) { try await $0.set("k", "v") }
+        #expect(try await cluster.runUntilConverged(limitMillis: 10_000) != nil)
+        // Peer 2 is cut off, but still a member (within the retention period): not purged.
+        cluster.network.partition([[cluster.peers[0].address, cluster.peers[1].address], [cluster.peers[2].address]])
+        try await cluster.write(on: cluster.peers[0]) { try await $0.delete("k") }
+        await cluster.advance(by: 5_000)
+        #expect(try cluster.peers[0].store().stats().tombstones == 1)
+        await cluster.stopAll()
+    }
+
+    @Test func aMemberGoneLongerThanTheMemberTimeoutDoesNotResurrectPurgedKeys() async throws {
+        let cluster = SimulatedCluster(seed: 13, count: 3, settings: Self.settings)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        try await cluster.write(on: cluster.peers[0]) { try await $0.set("k", "old") }
+        #expect(try await cluster.runUntilConverged(limitMillis: 10_000) != nil)
+        await cluster.advance(by: 1_000)
+        let away = cluster.peers[2]
+        await cluster.crash(away)
+        try await cluster.write(on: cluster.peers[0]) { try await $0.delete("k") }
+        // Peer 2 is declared dead, then forgotten; the others purge the tombstone.
+        await cluster.advance(by: 30_000)
+        #expect(try cluster.peers[0].store().stats().tombstones == 0)
+        #expect(try cluster.peers[1].store().stats().tombstones == 0)
+        // It returns still holding the old value of k.
+        try await cluster.start(away)
+        #expect(try away.store().get("k") == "old")
+        #expect(try await cluster.runUntilConverged(limitMillis: 30_000) != nil)
+        for peer in cluster.peers {
+            #expect(try peer.store().get("k") == nil, "peer \(peer.index): the purged key stayed deleted")
+        }
+        await cluster.stopAll()
+    }
+}
