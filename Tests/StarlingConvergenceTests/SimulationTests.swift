@@ -58,6 +58,24 @@ import Testing
         await cluster.stopAll()
     }
 
+    @Test func aCutOffMemberShowsLagInSequenceNumbersAndTimeUntilItCatchesUp() async throws {
+        let cluster = SimulatedCluster(seed: 5, count: 2)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        cluster.network.partition([[cluster.peers[0].address], [cluster.peers[1].address]])
+        for index in 0..<5 { try await cluster.write(on: cluster.peers[0]) { try await $0.set("k\(index)", 1) } }
+        await cluster.advance(by: 3_000)
+        let behind = try #require(await cluster.peers[0].engine?.members().first)
+        #expect(behind.lagSeq == 5)
+        #expect(behind.lagMillis >= 2_500)
+        cluster.network.heal()
+        #expect(try await cluster.runUntilConverged(limitMillis: 20_000) != nil)
+        await cluster.advance(by: 1_000)
+        let caughtUp = try #require(await cluster.peers[0].engine?.members().first)
+        #expect(caughtUp.lagSeq == 0 && caughtUp.lagMillis == 0)
+        await cluster.stopAll()
+    }
+
     @Test func staysConvergentUnderLossDuplicationReorderingPartitionsCrashesAndSkew() async throws {
         await propertyCheck(count: 30, input: Gen.uint64()) { seed in
             do {

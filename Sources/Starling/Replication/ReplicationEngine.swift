@@ -26,6 +26,8 @@ public actor ReplicationEngine {
     var dirtyProgress: Set<NodeID> = []
     var stopped = false
     var nextGCMillis: Int64 = .max
+    /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
+    var caughtUpMillis: [NodeID: Int64] = [:]
     /// Counters of what the engine did; also reported through swift-metrics.
     public internal(set) var statistics = ReplicationStatistics()
     let metrics: ReplicationMetrics
@@ -84,12 +86,29 @@ public actor ReplicationEngine {
 
     /// Every known member with its state and replication progress.
     public func members() -> [MemberSnapshot] {
-        let lag = replicator.lag
+        let now = node.wallClock.nowMillis()
         return membership.members.map { member in
             let progress = replicator.progress[member.id]
+            let lagSeq = max(0, replicator.head - (progress?.acked ?? 0))
             return MemberSnapshot(
                 update: member, acked: progress?.acked ?? 0, received: progress?.received ?? 0,
-                lagSeq: lag[member.id] ?? 0, lastAckMillis: progress?.lastAckMillis)
+                lagSeq: lagSeq, lagMillis: lagMillis(member.id, lagSeq: lagSeq, now: now),
+                lastAckMillis: progress?.lastAckMillis)
+        }
+    }
+
+    /// How long `member` has lacked part of this node's feed: 0 when it holds all of it.
+    func lagMillis(_ member: NodeID, lagSeq: Int64, now: Int64) -> Int64 {
+        guard lagSeq > 0 else { return 0 }
+        return max(0, now - (caughtUpMillis[member] ?? now))
+    }
+
+    /// Notes which members hold the whole feed now, and reports every member's lag.
+    func updateLag(nowMillis now: Int64) {
+        for member in membership.members {
+            let lagSeq = max(0, replicator.head - (replicator.progress[member.id]?.acked ?? 0))
+            if lagSeq == 0 || caughtUpMillis[member.id] == nil { caughtUpMillis[member.id] = now }
+            metrics.lag(member: member.id, seq: lagSeq, millis: lagMillis(member.id, lagSeq: lagSeq, now: now))
         }
     }
 
@@ -100,6 +119,7 @@ public actor ReplicationEngine {
         let now = node.wallClock.nowMillis()
         _ = assembler.expire(nowMillis: now)
         await perform(replicator.tick(nowMillis: now))
+        updateLag(nowMillis: now)
         await flushProgress()
         if now >= nextGCMillis {
             nextGCMillis = now + settings.gcIntervalMillis
@@ -147,6 +167,8 @@ public actor ReplicationEngine {
         }
         if membersChanged {
             let live = membership.liveMembers.map(\.id)
+            // Remember members (and where they listen) so a restart can rejoin through them.
+            dirtyProgress.formUnion(live)
             await perform(replicator.membersChanged(live: live, nowMillis: node.wallClock.nowMillis()))
         }
     }
@@ -177,15 +199,18 @@ public actor ReplicationEngine {
     func flushProgress() async {
         guard !dirtyProgress.isEmpty else { return }
         let now = node.wallClock.nowMillis()
-        let records = dirtyProgress.compactMap { member -> PeerRecord? in
+        // Take the set before the await: members marked dirty meanwhile stay dirty.
+        let flushing = dirtyProgress
+        dirtyProgress.removeAll()
+        let records = flushing.compactMap { member -> PeerRecord? in
             guard let progress = replicator.progress[member], let address = addressOf(member) else { return nil }
             return PeerRecord(
                 id: member, address: address, acked: progress.acked, received: progress.received, lastSeenMillis: now)
         }
         do {
             try await node.savePeers(records)
-            dirtyProgress.removeAll()
         } catch {
+            dirtyProgress.formUnion(flushing)
             logger.warning("could not persist replication progress; will retry", metadata: ["error": "\(error)"])
         }
     }
@@ -201,6 +226,8 @@ public struct MemberSnapshot: Sendable, Hashable {
     public var received: Int64
     /// How many sequence numbers of this node's feed it lacks.
     public var lagSeq: Int64
+    /// How long it has lacked part of this node's feed, in milliseconds (0 when caught up).
+    public var lagMillis: Int64
     /// When its last acknowledgement arrived (Unix ms).
     public var lastAckMillis: Int64?
 }

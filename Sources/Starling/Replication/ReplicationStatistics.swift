@@ -72,6 +72,12 @@ struct ReplicationMetrics: Sendable {
 
     func repair() { repairs.increment() }
 
+    func lag(member: NodeID, seq: Int64, millis: Int64) {
+        let dimensions = [("node", node), ("member", member.description)]
+        Gauge(label: "starling_member_lag_seq", dimensions: dimensions).record(seq)
+        Gauge(label: "starling_member_lag_seconds", dimensions: dimensions).record(Double(millis) / 1000)
+    }
+
     func dropped(reason: String) {
         Counter(label: "starling_datagrams_dropped_total", dimensions: [("node", node), ("reason", reason)]).increment()
     }
