@@ -137,7 +137,7 @@ extension Store {
     }
 
     static func register(_ db: SQLiteConnection, _ store: StoreID, _ key: String) throws -> Register? {
-        let statement = try db.statement("SELECT \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key = ?2")
+        let statement = try db.statement(StorageSQL.readEntry)
         defer { statement.reset() }
         statement.bind(1, store.rawValue)
         statement.bind(2, blob: key.utf8)

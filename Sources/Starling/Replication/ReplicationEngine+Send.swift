@@ -68,8 +68,9 @@ extension ReplicationEngine {
         guard through > after else { return }
         statistics.deltasSent += 1
         metrics.deltaSent(entries: entries.count)
-        await send(.delta(Delta(after: after, through: through, entries: entries)), to: address)
+        // Record it before the send's await, so a push arriving meanwhile continues after it.
         replicator.deltaSent(to: member, after: after, through: through, nowMillis: node.wallClock.nowMillis())
+        await send(.delta(Delta(after: after, through: through, entries: entries)), to: address)
     }
 
     /// Sends this node's bucket digest to `member`.

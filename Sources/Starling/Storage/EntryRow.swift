@@ -2,9 +2,9 @@ import StarlingCore
 
 /// The column layout of a register in the `entries` table, shared by every query that
 /// reads or writes one, so there is one place that knows it.
-enum EntryRow {
+package enum EntryRow {
     /// The columns a register is read from, in this order, starting at column 0.
-    static let registerColumns = "hlc, origin, value, expires_at, counters"
+    package static let registerColumns = "hlc, origin, value, expires_at, counters"
 
     /// Decodes the register whose ``registerColumns`` start at `first`.
     static func register(from row: SQLiteStatement, startingAt first: Int32 = 0) -> Register {

@@ -20,29 +20,7 @@ enum Schema {
             name TEXT NOT NULL UNIQUE
         );
 
-        -- One row per (store, key): the key's register. `value` NULL is a tombstone.
-        -- The empty key holds the store's clear() range tombstone.
-        -- WITHOUT ROWID clusters rows in key order: `list` and range digests scan ~10x faster,
-        -- at the price of slower random inserts (measured in DESIGN.md).
-        CREATE TABLE entries (
-            store      INTEGER NOT NULL,
-            key        BLOB    NOT NULL,
-            hlc        INTEGER NOT NULL,
-            origin     INTEGER NOT NULL,
-            value      BLOB,
-            expires_at INTEGER,
-            counters   BLOB,
-            seq        INTEGER NOT NULL,
-            PRIMARY KEY (store, key)
-        ) WITHOUT ROWID;
-
-        -- The change feed: every applied change gets the next local sequence number.
-        CREATE UNIQUE INDEX entries_by_seq ON entries (seq);
-
-        -- Live values with a TTL, for the expiry sweep.
-        CREATE INDEX entries_by_expiry ON entries (expires_at)
-            WHERE expires_at IS NOT NULL AND value IS NOT NULL;
-        """,
+        """ + StorageSQL.entriesTable,
         """
         -- Replication progress per member, so a restart resumes instead of re-sending everything:
         -- `acked` is how far the member holds this peer's feed, `received` how far this peer holds

@@ -42,8 +42,7 @@ struct WriteContext {
     /// The register stored for `key`, including this batch's writes.
     mutating func register(_ store: StoreID, _ key: String) throws(StoreError) -> Register? {
         try storage("reading \(key)") { db throws(SQLiteError) in
-            let statement = try db.statement(
-                "SELECT \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key = ?2")
+            let statement = try db.statement(StorageSQL.readEntry)
             defer { statement.reset() }
             statement.bind(1, store.rawValue)
             statement.bind(2, blob: key.utf8)
@@ -90,14 +89,7 @@ struct WriteContext {
     mutating func upsert(_ register: Register, store: StoreID, key: [UInt8]) throws(StoreError) {
         let seq = state.nextSeq
         try storage("writing a change") { db throws(SQLiteError) in
-            let statement = try db.statement(
-                """
-                INSERT INTO entries (store, key, \(EntryRow.registerColumns), seq)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                ON CONFLICT (store, key) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin,
-                    value = excluded.value, expires_at = excluded.expires_at,
-                    counters = excluded.counters, seq = excluded.seq
-                """)
+            let statement = try db.statement(StorageSQL.upsertEntry)
             statement.bind(1, store.rawValue)
             statement.bind(2, blob: key)
             EntryRow.bind(register, to: statement, startingAt: 3)

@@ -1,4 +1,5 @@
 import CStarlingSQLite
+import Starling
 
 /// The raw SQLite ceiling: one connection through the C API, prepared statements, the same
 /// `entries` table and indexes as `Schema.swift` (created by migration 1) and the same pragmas as
@@ -6,35 +7,14 @@ import CStarlingSQLite
 ///
 /// Not thread-safe: one owner, used from one task at a time.
 final class BenchRawSQLite {
-    /// The `entries` table and its indexes, copied from `Schema.migrations[0]`.
-    static let schema = """
-        CREATE TABLE entries (
-            store      INTEGER NOT NULL,
-            key        BLOB    NOT NULL,
-            hlc        INTEGER NOT NULL,
-            origin     INTEGER NOT NULL,
-            value      BLOB,
-            expires_at INTEGER,
-            counters   BLOB,
-            seq        INTEGER NOT NULL,
-            PRIMARY KEY (store, key)
-        ) WITHOUT ROWID;
-        CREATE UNIQUE INDEX entries_by_seq ON entries (seq);
-        CREATE INDEX entries_by_expiry ON entries (expires_at)
-            WHERE expires_at IS NOT NULL AND value IS NOT NULL;
-        """
+    /// The store's own `entries` table and indexes.
+    static let schema = StorageSQL.entriesTable
 
-    /// The upsert `GroupCommitWriter.applyStaged` runs, verbatim.
-    static let upsertSQL = """
-        INSERT INTO entries (store, key, hlc, origin, value, expires_at, counters, seq)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-        ON CONFLICT (store, key) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin,
-            value = excluded.value, expires_at = excluded.expires_at,
-            counters = excluded.counters, seq = excluded.seq
-        """
+    /// The upsert the store's writer runs.
+    static let upsertSQL = StorageSQL.upsertEntry
 
     /// The point read `Store.get` runs.
-    static let getSQL = "SELECT hlc, origin, value, expires_at, counters FROM entries WHERE store = ?1 AND key = ?2"
+    static let getSQL = StorageSQL.readEntry
 
     /// A key-ordered range scan of 100 rows from a start key.
     static let listSQL = """
