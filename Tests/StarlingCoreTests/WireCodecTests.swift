@@ -140,8 +140,8 @@ import Testing
         let entry = DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots))
         let message = Message.delta(Delta(after: 0, through: 0, entries: [entry]))
         var buffer = ByteBuffer(bytes: RandomEnvelopes.encoded(envelope(message)))
-        // The slots follow a tombstone register head without expiry (see `malformed`): offset 67, 25 bytes each.
-        buffer.moveReaderIndex(forwardBy: 67)
+        // The slots follow a tombstone register head without expiry (see `malformed`): offset 75, 25 bytes each.
+        buffer.moveReaderIndex(forwardBy: 75)
         var origins: [UInt64] = []
         while let origin = buffer.readInteger(as: UInt64.self) {
             origins.append(origin)
@@ -159,7 +159,7 @@ import Testing
             let predicted = WireFormat.envelopeOverhead + entries.map(WireFormat.encodedSize(of:)).reduce(0, +)
             #expect(encoded.count == predicted)
         }
-        #expect(WireFormat.envelopeOverhead == 41)
+        #expect(WireFormat.envelopeOverhead == 49)
     }
 
     @Test func aSuccessfulReadConsumesTheEnvelope() throws {
@@ -178,7 +178,7 @@ import Testing
             ]))))
     }
 
-    /// A delta of one entry `s`/`k` holding the value `1`: value length at offset 64, repair flag at 38.
+    /// A delta of one entry `s`/`k` holding the value `1`: value length at offset 72, repair flag at 38.
     var deltaBytes: [UInt8] {
         RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 1, entries: [
             DeltaEntry(store: "s", key: "k", register: register(value("1"))),
@@ -206,10 +206,10 @@ import Testing
             #expect(failure(Array(bytes.prefix(length))) == .truncated, "prefix of \(length) bytes")
         }
         var huge = deltaBytes
-        huge[64...67] = [0x00, 0x10, 0x00, 0x00]  // 1 MiB announced, 1 byte present
+        huge[72...75] = [0x00, 0x10, 0x00, 0x00]  // 1 MiB announced, 1 byte present
         #expect(failure(huge) == .truncated)
         var manyEntries = deltaBytes
-        manyEntries[39...40] = [0xFF, 0xFF]  // 65,535 entries announced
+        manyEntries[47...48] = [0xFF, 0xFF]  // 65,535 entries announced
         #expect(failure(manyEntries) == .truncated)
     }
 
@@ -232,10 +232,10 @@ import Testing
 
     @Test func limitExceeded() {
         var bytes = deltaBytes
-        #expect(bytes[63] == 1, "the content tag precedes the value length")
-        bytes[64...67] = [0x01, 0x00, 0x00, 0x01]  // 16 MiB + 1
+        #expect(bytes[71] == 1, "the content tag precedes the value length")
+        bytes[72...75] = [0x01, 0x00, 0x00, 0x01]  // 16 MiB + 1
         #expect(failure(bytes) == .limitExceeded)
-        bytes[64...67] = [0xFF, 0xFF, 0xFF, 0xFF]
+        bytes[72...75] = [0xFF, 0xFF, 0xFF, 0xFF]
         #expect(failure(bytes) == .limitExceeded)
     }
 
@@ -250,7 +250,7 @@ import Testing
         #expect(failure(repair) == .malformed, "repair flag 2")
 
         var tag = deltaBytes
-        tag[63] = 2
+        tag[71] = 2
         #expect(failure(tag) == .malformed, "content tag 2")
 
         var status = pingBytes
@@ -275,14 +275,14 @@ import Testing
         var unordered = RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 0, entries: [
             DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots)),
         ]))))
-        // Slots start after the tombstone register head: 22+8+8+1+2 + 3+3 + 8+8+1+1 + 2 = 67; 25 bytes each.
-        let first = Array(unordered[67..<92])
-        let second = Array(unordered[92..<117])
+        // Slots start after the tombstone register head: 22+8+8+1+8+2 + 3+3 + 8+8+1+1 + 2 = 75; 25 bytes each.
+        let first = Array(unordered[75..<100])
+        let second = Array(unordered[100..<125])
         #expect(first[7] == 1 && second[7] == 2)
-        unordered[67..<117] = (second + first)[...]
+        unordered[75..<125] = (second + first)[...]
         #expect(failure(unordered) == .malformed, "slots out of order")
         var duplicate = unordered
-        duplicate[67..<117] = (first + first)[...]
+        duplicate[75..<125] = (first + first)[...]
         #expect(failure(duplicate) == .malformed, "duplicate slot origin")
         var flag = RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 0, entries: [
             DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: [a: slots[a]!])),

@@ -80,9 +80,9 @@ enum RandomEnvelopes {
             return .delta(Delta(
                 after: int64(using: &rng), through: int64(using: &rng),
                 entries: (0..<Int.random(in: 0...4, using: &rng)).map { _ in entry(using: &rng) },
-                repair: Bool.random(using: &rng)))
+                repair: Bool.random(using: &rng), clock: HybridTimestamp(rawValue: rng.next())))
         case 4:
-            return .deltaAck(DeltaAck(through: int64(using: &rng)))
+            return .deltaAck(DeltaAck(through: int64(using: &rng), completeThrough: HybridTimestamp(rawValue: rng.next())))
         case 5:
             return .digest(Digest(
                 hashes: (0..<Int.random(in: 0...16, using: &rng)).map { _ in rng.next() },

@@ -61,8 +61,8 @@ import Testing
             // A Unicode key.
             DeltaEntry(store: "caf\u{E9}", key: "cl\u{E9}-\u{65E5}\u{672C}-\u{1F426}", register: Register(
                 stamp: Stamp(hlc: hlc(1_700_000_000_003), origin: peerB), content: json(#""bird""#))),
-        ])),
-        "deltaAck": .deltaAck(DeltaAck(through: 104)),
+        ], clock: hlc(1_700_000_000_020, 3))),
+        "deltaAck": .deltaAck(DeltaAck(through: 104, completeThrough: hlc(1_700_000_000_015))),
         "digest": .digest(Digest(hashes: [0, 1, 0xDEAD_BEEF_CAFE_BABE, .max], reply: true)),
         "fragment": .fragment(Fragment(
             messageID: 7, index: 1, count: 3, payload: Array("STLG fragment payload".utf8))),

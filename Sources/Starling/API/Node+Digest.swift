@@ -13,9 +13,15 @@ extension Node {
     /// Hashes of this node's replicated state in `buckets` buckets: equal on two peers (with
     /// overwhelming probability) exactly when they hold the same registers in that bucket.
     /// Expired values count as their swept tombstones, so sweeping never causes a repair.
-    public func bucketDigest(buckets: Int, nowMillis: Int64) throws(StoreError) -> [UInt64] {
+    ///
+    /// Tombstones stamped before `omitDeadBefore` are left out: peers purge them at different
+    /// times, and a peer that lacks one but holds an older value still shows a difference.
+    public func bucketDigest(buckets: Int, nowMillis: Int64, omitDeadBefore: HybridTimestamp = .zero)
+        throws(StoreError) -> [UInt64]
+    {
         var hashes = [UInt64](repeating: 0, count: max(1, buckets))
         try scanAll { store, key, register in
+            if !Self.isLiveState(register), register.stamp.hlc < omitDeadBefore { return }
             let bucket = Self.digestBucket(store: store, key: key, buckets: hashes.count)
             let canonical = register.sweptIfExpired(at: nowMillis) ?? register
             hashes[bucket] ^= Self.entryHash(store: store, key: key, register: canonical)

@@ -3,73 +3,63 @@ public import StarlingCore
 extension Node {
     /// Deletes tombstones that every member has received, so deleted keys stop costing space.
     ///
-    /// A tombstone is purged when its sequence number is at most `acknowledgedBy` (every member
-    /// holds this node's feed through it) and it died before `deadBeforeMillis` (a grace period
-    /// for deliveries still in flight). Range tombstones and counters are kept.
+    /// A tombstone is purged when it is stamped before `horizon` — the stable horizon: every
+    /// member holds every write stamped before it — and died before `deadBeforeMillis` (a grace
+    /// period for deliveries still in flight). Range tombstones and counters are kept.
     ///
-    /// The node remembers the newest purged stamp as its *purge horizon*: a replicated write for
-    /// a key it does not hold, stamped before the horizon, is stale (it was deleted and purged,
-    /// or comes from a member gone longer than the horizon) and ``apply(_:)`` drops it.
+    /// The node remembers the bound it purged at as its *purge horizon*: a replicated write for
+    /// a key it does not hold, stamped before it, is stale (deleted and purged, or from a member
+    /// forgotten since) and ``apply(_:)`` drops it.
     /// - Returns: how many tombstones were purged.
     @discardableResult
-    public func purgeTombstones(acknowledgedBy maxSeq: Int64, deadBeforeMillis: Int64, limit: Int = 10_000)
+    public func purgeTombstones(before horizon: HybridTimestamp, deadBeforeMillis: Int64, limit: Int = 10_000)
         async throws(StoreError) -> Int
     {
         try await writer.write { context throws(StoreError) in
-            try context.purgeTombstones(maxSeq: maxSeq, deadBeforeMillis: deadBeforeMillis, limit: limit)
+            try context.purgeTombstones(before: horizon, deadBeforeMillis: deadBeforeMillis, limit: limit)
         }
     }
 
-    /// The newest stamp of a purged tombstone, if any was purged.
-    public var purgeHorizon: Stamp? { writer.purgeHorizon }
+    /// Issues and commits a stamp at the current wall time, so ``committedPosition`` proves that
+    /// everything this node stamped before now is in its feed (batches commit in stamp order).
+    /// Replication calls it before heartbeats, so the stable horizon advances while idle.
+    public func advanceClock() async throws(StoreError) {
+        try await writer.write { context in _ = context.freshStamp() }
+    }
+
+    /// The bound of the last purge, if any: replicated writes of absent keys stamped before it are stale.
+    public var purgeHorizon: HybridTimestamp? { writer.purgeHorizon }
 }
 
 extension WriteContext {
-    mutating func purgeTombstones(maxSeq: Int64, deadBeforeMillis: Int64, limit: Int) throws(StoreError) -> Int {
-        let cutoff = HybridTimestamp(physicalMillis: UInt64(clamping: max(0, deadBeforeMillis)), logical: 0)
-        let doomed: [(Int64, [UInt8], Stamp)] = try storage("finding purgeable tombstones") { db throws(SQLiteError) in
-            let statement = try db.statement(
+    mutating func purgeTombstones(before horizon: HybridTimestamp, deadBeforeMillis: Int64, limit: Int)
+        throws(StoreError) -> Int
+    {
+        let deadBefore = max(0, min(deadBeforeMillis, Int64(HybridTimestamp.maxPhysicalMillis)))
+        let bound = min(horizon, HybridTimestamp(physicalMillis: UInt64(deadBefore), logical: 0))
+        let newHorizon = max(state.purgeHorizon ?? .zero, bound)
+        let purged: Int = try storage("purging tombstones") { db throws(SQLiteError) in
+            // `entries_tombstones` (a partial index) finds them without scanning live rows.
+            let delete = try db.statement(
                 """
-                SELECT store, key, hlc, origin FROM entries
-                WHERE value IS NULL AND counters IS NULL AND key <> x'' AND seq <= ?1 AND hlc < ?2
-                    AND (expires_at IS NULL OR expires_at < ?3)
-                LIMIT ?4
+                DELETE FROM entries WHERE (store, key) IN (
+                    SELECT store, key FROM entries
+                    WHERE value IS NULL AND counters IS NULL AND hlc < ?1 AND key <> x''
+                        AND (expires_at IS NULL OR expires_at < ?2)
+                    LIMIT ?3)
                 """)
-            defer { statement.reset() }
-            statement.bind(1, maxSeq)
-            statement.bind(2, cutoff.rawValue)
-            statement.bind(3, deadBeforeMillis)
-            statement.bind(4, Int64(limit))
-            var found: [(Int64, [UInt8], Stamp)] = []
-            while try statement.step() {
-                found.append(
-                    (statement.int64(0), statement.blob(1),
-                     Stamp(hlc: HybridTimestamp(rawValue: statement.uint64(2)), origin: NodeID(rawValue: statement.uint64(3)))))
-            }
-            return found
+            delete.bind(1, bound.rawValue)
+            delete.bind(2, deadBefore)
+            delete.bind(3, Int64(max(1, limit)))
+            try delete.run()
+            let count = db.changes
+            let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES ('purge_horizon', ?1)")
+            meta.bind(1, newHorizon.rawValue)
+            try meta.run()
+            return count
         }
-        guard !doomed.isEmpty else { return 0 }
-        var horizon = state.purgeHorizon
-        try storage("purging tombstones") { db throws(SQLiteError) in
-            let delete = try db.statement("DELETE FROM entries WHERE store = ?1 AND key = ?2")
-            for (store, key, stamp) in doomed {
-                delete.bind(1, store)
-                delete.bind(2, blob: key)
-                try delete.run()
-                if horizon.map({ stamp > $0 }) ?? true { horizon = stamp }
-            }
-            if let horizon {
-                let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
-                meta.bind(1, text: "purge_horizon_hlc")
-                meta.bind(2, horizon.hlc.rawValue)
-                try meta.run()
-                meta.bind(1, text: "purge_horizon_origin")
-                meta.bind(2, horizon.origin.rawValue)
-                try meta.run()
-            }
-        }
-        state.purgeHorizon = horizon
+        state.purgeHorizon = newHorizon
         markWritten()
-        return doomed.count
+        return purged
     }
 }

@@ -9,10 +9,11 @@ extension Node {
         public var unchanged = 0
         /// Changes for stores this node does not host.
         public var unknownStore = 0
-        /// Stale writes dropped: keys this node does not hold, stamped before its purge horizon
-        /// (deleted and purged here, or from a member gone longer than that). Each comes back
-        /// as a tombstone at the horizon, to send to whoever sent the stale write so that it
-        /// deletes its copy too.
+        /// Stale changes dropped: keys this node does not hold, stamped before its purge horizon
+        /// (deleted and purged here, or from a member forgotten since).
+        public var stale = 0
+        /// For each stale change that was live: a tombstone at the horizon, to send back to its
+        /// sender so that it deletes its copy too.
         public var staleAnswers: [DeltaEntry] = []
     }
 
@@ -51,9 +52,17 @@ extension Node {
                     continue
                 }
                 let current = try context.register(storeID, change.key)
-                if current == nil, let horizon = context.state.purgeHorizon, change.register.latestStamp < horizon {
-                    report.staleAnswers.append(
-                        DeltaEntry(store: change.store, key: change.key, register: Register(stamp: horizon, content: .tombstone)))
+                if current == nil, let horizon = context.state.purgeHorizon, change.register.latestStamp.hlc < horizon {
+                    // Stale: every member held every write before the horizon when it was purged
+                    // here. A stale tombstone changes nothing; a stale live write is answered with a
+                    // tombstone just after it, so its sender deletes its copy too.
+                    report.stale += 1
+                    if Self.isLiveState(change.register) {
+                        report.staleAnswers.append(
+                            DeltaEntry(
+                                store: change.store, key: change.key,
+                                register: Register(stamp: Stamp(hlc: horizon, origin: .none), content: .tombstone)))
+                    }
                     continue
                 }
                 if try context.merge(change.register, into: current, store: storeID, key: change.key) != nil {
@@ -70,6 +79,12 @@ extension Node {
     @discardableResult
     public func apply(_ entries: [DeltaEntry]) async throws(StoreError) -> ApplyReport {
         try await apply(entries.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) })
+    }
+
+    /// Whether a register holds anything live in any state: a value, or counter increments.
+    static func isLiveState(_ register: Register) -> Bool {
+        if case .value = register.content { return true }
+        return !register.increments.isEmpty
     }
 
     /// A digest of every store's replicated state as of `nowMillis`: equal on two peers exactly

@@ -104,6 +104,10 @@ public final class Node: Sendable {
     /// The highest local sequence number committed so far: the head of the change feed.
     public var lastSeq: Int64 { writer.lastCommittedSeq }
 
+    /// The head of the change feed and this node's clock as of the same commit: every stamp the
+    /// node issued up to `clock` is in the feed through `seq`.
+    public var committedPosition: (seq: Int64, clock: HybridTimestamp) { writer.committedPosition }
+
     /// The changes applied after `seq`, in sequence order, at most `limit` of them: what
     /// replication sends. Only the latest change of each key is kept, so a key changed twice
     /// after `seq` appears once, at its latest sequence number.

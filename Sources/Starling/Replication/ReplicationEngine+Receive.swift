@@ -46,7 +46,7 @@ extension ReplicationEngine {
             await perform(membership.received(envelope.message, from: envelope.sender, nowMillis: now))
         case .delta(let delta):
             statistics.deltasReceived += 1
-            await perform(replicator.received(delta, from: envelope.sender))
+            await perform(replicator.received(delta, from: envelope.sender, ownClock: node.committedPosition.clock))
         case .deltaAck(let ack):
             await perform(replicator.received(ack, from: envelope.sender, nowMillis: now))
         case .digest(let digest):
@@ -73,11 +73,11 @@ extension ReplicationEngine {
             statistics.entriesApplied += report.applied
             metrics.applied(entries: report.applied)
             if delta.repair { statistics.repairEntriesApplied += report.applied }
+            statistics.staleWritesDropped += report.stale
             if !report.staleAnswers.isEmpty, let address = addressOf(member) {
-                statistics.staleWritesDropped += report.staleAnswers.count
                 await sendRepair(report.staleAnswers, to: address)
             }
-        } catch where error.kind == .invalid {
+        } catch where error.kind == .invalid && error.message.contains("ahead of local wall time") {
             statistics.clockOffsetRejections += 1
             metrics.dropped(reason: "clockOffset")
             logger.warning(
@@ -88,7 +88,7 @@ extension ReplicationEngine {
             logger.warning("could not apply a delta; the sender will retry", metadata: ["sender": "\(member)", "error": "\(error)"])
             return
         }
-        await perform(replicator.deltaApplied(delta, from: member))
+        await perform(replicator.deltaApplied(delta, from: member, ownClock: node.committedPosition.clock))
         // Applied changes took new local sequence numbers: pass them on.
         await perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
     }

@@ -41,7 +41,7 @@ extension ReplicationEngine {
     /// Reads the feed after `after` and sends `member` one delta with as many entries as fit.
     func sendDelta(to member: NodeID, after: Int64) async {
         guard let address = addressOf(member) else { return }
-        let head = node.lastSeq
+        let (head, clock) = node.committedPosition
         let changes: [Change]
         do {
             changes = try node.changes(after: after, limit: 512)
@@ -62,22 +62,33 @@ extension ReplicationEngine {
             through = change.seq
             if size >= budget { break }
         }
-        if entries.count == changes.count, changes.count < 512 {
-            through = max(through, head)
+        // Reaching the end of the feed as of `head`, the delta also proves everything this node
+        // had stamped up to `clock` (the receiver's part of the stable horizon).
+        var endClock = HybridTimestamp.zero
+        if entries.count == changes.count, changes.count < 512, through <= head {
+            through = head
+            endClock = clock
         }
         guard through > after else { return }
         statistics.deltasSent += 1
         metrics.deltaSent(entries: entries.count)
         // Record it before the send's await, so a push arriving meanwhile continues after it.
         replicator.deltaSent(to: member, after: after, through: through, nowMillis: node.wallClock.nowMillis())
-        await send(.delta(Delta(after: after, through: through, entries: entries)), to: address)
+        await send(.delta(Delta(after: after, through: through, entries: entries, clock: endClock)), to: address)
+    }
+
+    /// Tombstones older than the grace period are left out of digests.
+    var digestOmitsDeadBefore: HybridTimestamp {
+        let cutoff = node.wallClock.nowMillis() - settings.tombstoneGraceMillis
+        return HybridTimestamp(physicalMillis: UInt64(clamping: max(0, cutoff)), logical: 0)
     }
 
     /// Sends this node's bucket digest to `member`.
     func sendDigest(to member: NodeID, reply: Bool) async {
         guard let address = addressOf(member) else { return }
         do {
-            let hashes = try node.bucketDigest(buckets: settings.digestBuckets, nowMillis: node.wallClock.nowMillis())
+            let hashes = try node.bucketDigest(
+                buckets: settings.digestBuckets, nowMillis: node.wallClock.nowMillis(), omitDeadBefore: digestOmitsDeadBefore)
             await send(.digest(Digest(hashes: hashes, reply: reply)), to: address)
         } catch {
             logger.warning("could not compute a digest", metadata: ["error": "\(error)"])
@@ -87,9 +98,13 @@ extension ReplicationEngine {
     /// Compares a member's digest with this node's and sends repair deltas for every bucket that
     /// differs; both sides repair, because the member receives this node's digest in reply.
     func answerDigest(_ digest: Digest, from member: NodeID) async {
-        guard let address = addressOf(member), !digest.hashes.isEmpty else { return }
+        guard let address = addressOf(member) else { return }
+        // A digest of another size would make every bucket differ (and one bucket would make this
+        // node send its whole state): peers of one cluster use the same setting.
+        guard digest.hashes.count == settings.digestBuckets else { return drop(reason: "digestSize", from: address) }
         do {
-            let mine = try node.bucketDigest(buckets: digest.hashes.count, nowMillis: node.wallClock.nowMillis())
+            let mine = try node.bucketDigest(
+                buckets: digest.hashes.count, nowMillis: node.wallClock.nowMillis(), omitDeadBefore: digestOmitsDeadBefore)
             let differing = Set(mine.indices.filter { mine[$0] != digest.hashes[$0] })
             if !differing.isEmpty {
                 statistics.repairsStarted += 1

@@ -118,7 +118,11 @@ public actor ReplicationEngine {
         guard !stopped else { return }
         let now = node.wallClock.nowMillis()
         _ = assembler.expire(nowMillis: now)
-        await perform(replicator.tick(nowMillis: now))
+        let directives = replicator.tick(nowMillis: now)
+        if directives.contains(where: { if case .sendHeartbeat = $0 { true } else { false } }) {
+            try? await node.advanceClock()
+        }
+        await perform(directives)
         updateLag(nowMillis: now)
         await flushProgress()
         if now >= nextGCMillis {
@@ -127,19 +131,17 @@ public actor ReplicationEngine {
         }
     }
 
-    /// The stable horizon in this node's feed: the highest sequence number every known member
-    /// (alive, suspect, dead or left, until membership forgets it) has acknowledged.
-    var stableHorizonSeq: Int64 {
-        let members = membership.members
-        guard !members.isEmpty else { return node.lastSeq }
-        return members.map { replicator.progress[$0.id]?.acked ?? 0 }.min() ?? 0
+    /// The stable horizon: every member membership knows (alive, suspect, dead or left, until it
+    /// forgets them) holds every write stamped before it.
+    public var stableHorizon: HybridTimestamp {
+        replicator.stableHorizon(ownClock: node.committedPosition.clock)
     }
 
     /// Purges tombstones below the stable horizon that are older than the grace period.
     func collectGarbage(nowMillis: Int64) async {
         do {
             let purged = try await node.purgeTombstones(
-                acknowledgedBy: stableHorizonSeq, deadBeforeMillis: nowMillis - settings.tombstoneGraceMillis)
+                before: stableHorizon, deadBeforeMillis: nowMillis - settings.tombstoneGraceMillis)
             statistics.tombstonesPurged += purged
         } catch {
             logger.warning("tombstone collection failed; will retry", metadata: ["error": "\(error)"])
@@ -169,7 +171,8 @@ public actor ReplicationEngine {
             let live = membership.liveMembers.map(\.id)
             // Remember members (and where they listen) so a restart can rejoin through them.
             dirtyProgress.formUnion(live)
-            await perform(replicator.membersChanged(live: live, nowMillis: node.wallClock.nowMillis()))
+            let known = membership.members.map(\.id)
+            await perform(replicator.membersChanged(live: live, known: known, nowMillis: node.wallClock.nowMillis()))
         }
     }
 
@@ -186,6 +189,11 @@ public actor ReplicationEngine {
                 dirtyProgress.insert(member)
             case .sendDigest(let member):
                 await sendDigest(to: member, reply: true)
+            case .sendHeartbeat(let member, let through):
+                let (head, clock) = node.committedPosition
+                if head <= through, let address = addressOf(member) {
+                    await send(.delta(Delta(after: through, through: through, entries: [], clock: clock)), to: address)
+                }
             case .scheduleTick(let after):
                 scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick() }
             }

@@ -11,7 +11,8 @@ import StarlingCore
 /// commits once. A storage failure rolls the whole batch back and fails every request in it
 /// with `UNAVAILABLE`; a request's own validation failure fails only that request.
 final class GroupCommitWriter: @unchecked Sendable {
-    // @unchecked: `connection` and `state` are touched only on `queue`; `pending` only under `lock`.
+    // @unchecked: `connection` and `state` are touched only on `queue`; `pending`, `observers` and
+    // the committed position only under `lock`.
     private let connection: SQLiteConnection
     private var state: WriterState
     private let wallClock: any WallClock
@@ -21,7 +22,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var pending: [Job] = []
     private var draining = false
     private var closed = false
-    private let committedSeq = ManagedCounter()
+    private var committedSeq: Int64 = 0
     private var observers: [Int: @Sendable (Int64) -> Void] = [:]
     private var nextObserverID = 0
 
@@ -38,16 +39,24 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.state = state
         self.wallClock = wallClock
         self.maxBatch = max(1, maxBatch)
-        committedSeq.value = state.nextSeq - 1
+        committedSeq = state.nextSeq - 1
         committedPurgeHorizon = state.purgeHorizon
+        committedClock = state.clock.last
     }
 
     /// The highest sequence number committed so far.
-    var lastCommittedSeq: Int64 { committedSeq.value }
+    var lastCommittedSeq: Int64 { lock.withLock { committedSeq } }
+
+    /// The head of the feed and the clock as of the same commit: every stamp this node issued
+    /// up to `clock` is in the feed through `seq`.
+    var committedPosition: (seq: Int64, clock: HybridTimestamp) {
+        lock.withLock { (committedSeq, committedClock) }
+    }
+    private var committedClock: HybridTimestamp
 
     /// The purge horizon as of the last commit.
-    var purgeHorizon: Stamp? { lock.withLock { committedPurgeHorizon } }
-    private var committedPurgeHorizon: Stamp?
+    var purgeHorizon: HybridTimestamp? { lock.withLock { committedPurgeHorizon } }
+    private var committedPurgeHorizon: HybridTimestamp?
 
     /// Runs `body` in the next transaction and returns its result after the commit.
     /// - Throws: what `body` throws (nothing is written), or `UNAVAILABLE` if storage failed
@@ -158,10 +167,15 @@ final class GroupCommitWriter: @unchecked Sendable {
                 throw StoreError(error, while: "committing a write")
             }
             state = context.state
-            lock.withLock { committedPurgeHorizon = state.purgeHorizon }
             let head = state.nextSeq - 1
-            let advanced = head > committedSeq.value
-            committedSeq.value = head
+            let advanced = lock.withLock {
+                defer {
+                    committedPurgeHorizon = state.purgeHorizon
+                    committedClock = state.clock.last
+                    committedSeq = head
+                }
+                return head > committedSeq
+            }
             for completion in completions { completion(.success(())) }
             if advanced {
                 for observer in lock.withLock({ Array(observers.values) }) { observer(head) }
@@ -174,15 +188,5 @@ final class GroupCommitWriter: @unchecked Sendable {
             for completion in completions { completion(.failure(error)) }
             for job in batch.dropFirst(completions.count) { job.fail(error) }
         }
-    }
-}
-
-/// An integer read from any thread and written by the writer thread.
-private final class ManagedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: Int64 = 0
-    var value: Int64 {
-        get { lock.lock(); defer { lock.unlock() }; return storage }
-        set { lock.lock(); storage = newValue; lock.unlock() }
     }
 }

@@ -5,7 +5,7 @@
 /// earlier version and tests open them, so an upgrade never strands a user's data.
 enum Schema {
     /// The version this build writes.
-    static let currentVersion: Int64 = 2
+    static let currentVersion: Int64 = 3
 
     /// `migrations[i]` takes a database from version `i` to `i + 1`.
     static let migrations: [String] = [
@@ -32,6 +32,10 @@ enum Schema {
             received  INTEGER NOT NULL,
             last_seen INTEGER NOT NULL
         );
+        """,
+        """
+        -- Tombstones by stamp, for garbage collection against the stable horizon.
+        CREATE INDEX entries_tombstones ON entries (hlc) WHERE value IS NULL AND counters IS NULL;
         """,
     ]
 

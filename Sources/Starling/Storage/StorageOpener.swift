@@ -93,11 +93,7 @@ enum StorageOpener {
             }
             clears.reset()
             let maxSeq = try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0
-            var purgeHorizon: Stamp?
-            if let hlc = try metaValue(db, "purge_horizon_hlc"), let origin = try metaValue(db, "purge_horizon_origin") {
-                purgeHorizon = Stamp(
-                    hlc: HybridTimestamp(rawValue: UInt64(bitPattern: hlc)), origin: NodeID(rawValue: UInt64(bitPattern: origin)))
-            }
+            let purgeHorizon = try metaValue(db, "purge_horizon").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
             try db.execute("COMMIT")
             var clock = HybridLogicalClock(maxOffsetMillis: settings.maxClockOffsetMillis)
             if let lastHLC { clock.advance(to: lastHLC) }

@@ -149,8 +149,9 @@ struct WriterState {
     var clock: HybridLogicalClock
     var nextSeq: Int64
     var clearStamps: [StoreID: Stamp]
-    /// The newest stamp of a purged tombstone: replicated writes of absent keys older than it are stale.
-    var purgeHorizon: Stamp?
+    /// The stable horizon at the last purge: every member then held every write stamped before
+    /// it, so a replicated write of an absent key stamped before it is stale.
+    var purgeHorizon: HybridTimestamp?
 }
 
 extension WriteContext {

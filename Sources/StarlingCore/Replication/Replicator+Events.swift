@@ -7,8 +7,9 @@ extension Replicator {
 
     /// The set of live members changed. New members start from `acked = 0` (bootstrap) unless
     /// their progress was persisted; departed members keep their progress for when they return.
-    public mutating func membersChanged(live: [NodeID], nowMillis: Int64) -> [Directive] {
+    public mutating func membersChanged(live: [NodeID], known: [NodeID], nowMillis: Int64) -> [Directive] {
         targets = live.sorted()
+        self.known = known.sorted()
         var directives: [Directive] = []
         for member in targets where progress[member] == nil {
             progress[member] = MemberProgress(acked: 0, received: 0)
@@ -63,35 +64,77 @@ extension Replicator {
             directives.append(.sendDigest(to: member))
             nextDigestMillis = nowMillis + settings.digestIntervalMillis
         }
+        if nowMillis >= nextHeartbeatMillis {
+            nextHeartbeatMillis = nowMillis + settings.heartbeatIntervalMillis
+            for member in targets {
+                guard let state = progress[member], state.inFlight.isEmpty, state.sent >= head else { continue }
+                directives.append(.sendHeartbeat(to: member, through: state.sent))
+            }
+        }
         directives.append(.scheduleTick(afterMillis: settings.roundIntervalMillis))
         return directives
     }
 
-    /// A delta arrived from `member`: apply it (even with a gap: merging is idempotent).
-    public mutating func received(_ delta: Delta, from member: NodeID) -> [Directive] {
+    /// A delta arrived from `member`: apply it (even with a gap: merging is idempotent), unless
+    /// this peer already holds the range, which is only acknowledged again.
+    /// - Parameter ownClock: this peer's committed clock.
+    public mutating func received(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
         if progress[member] == nil { progress[member] = MemberProgress(acked: 0, received: 0) }
+        if !delta.repair, let state = progress[member], delta.through <= state.received {
+            return acknowledge(delta, from: member, ownClock: ownClock)
+        }
         return [.apply(delta, from: member)]
     }
 
     /// The shell applied (committed) a delta from `member`: acknowledge what is now held.
-    public mutating func deltaApplied(_ delta: Delta, from member: NodeID) -> [Directive] {
+    /// - Parameter ownClock: this peer's committed clock.
+    public mutating func deltaApplied(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
         guard !delta.repair, var state = progress[member] else { return [] }
         if delta.after <= state.received, delta.through > state.received {
             state.received = delta.through
             progress[member] = state
         }
-        return [
-            .sendAck(DeltaAck(through: state.received), to: member),
-            .persist(member: member, acked: state.acked, received: state.received),
+        return acknowledge(delta, from: member, ownClock: ownClock) + [
+            .persist(member: member, acked: state.acked, received: state.received)
         ]
+    }
+
+    private mutating func acknowledge(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
+        guard let state = progress[member] else { return [] }
+        // Holding the member's feed through the end it had at `delta.clock` means holding
+        // everything it had stamped up to that clock.
+        if delta.clock != .zero, delta.through <= state.received {
+            heldThrough[member] = max(heldThrough[member] ?? .zero, delta.clock)
+        }
+        return [.sendAck(DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)]
+    }
+
+    /// This peer holds every write, of every member it knows, stamped before this.
+    public func completeThrough(ownClock: HybridTimestamp) -> HybridTimestamp {
+        known.map { heldThrough[$0] ?? .zero }.min() ?? ownClock
+    }
+
+    /// The stable horizon: every member this peer knows holds every write stamped before it
+    /// (DESIGN.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
+    public func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
+        let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? ownClock
+        return min(completeThrough(ownClock: ownClock), others)
     }
 
     /// An acknowledgement arrived from `member`: it holds this peer's feed through `ack.through`.
     public mutating func received(_ ack: DeltaAck, from member: NodeID, nowMillis: Int64) -> [Directive] {
         guard var state = progress[member] else { return [] }
         state.lastAckMillis = nowMillis
+        reportedComplete[member] = ack.completeThrough
         var directives: [Directive] = []
-        if ack.through > state.acked {
+        if ack.through < state.acked {
+            // The member holds less than it acknowledged before (it lost data: a power loss, a
+            // restored backup): continue from what it has.
+            state.acked = max(0, ack.through)
+            state.sent = state.acked
+            state.inFlight.removeAll()
+            directives.append(.persist(member: member, acked: state.acked, received: state.received))
+        } else if ack.through > state.acked {
             state.acked = min(ack.through, head)
             state.sent = max(state.sent, state.acked)
             directives.append(.persist(member: member, acked: state.acked, received: state.received))
@@ -110,10 +153,5 @@ extension Replicator {
             return []
         }
         return [.sendDelta(to: member, after: state.sent)]
-    }
-
-    /// How far behind each target is, in sequence numbers.
-    public var lag: [NodeID: Int64] {
-        Dictionary(uniqueKeysWithValues: targets.map { ($0, head - (progress[$0]?.acked ?? 0)) })
     }
 }

@@ -30,6 +30,9 @@ public struct Replicator: Sendable {
         public var window = 16
         /// The period of digest exchanges with one random member, in milliseconds. Default 30,000.
         public var digestIntervalMillis: Int64 = 30_000
+        /// How often an idle, caught-up member is sent an empty delta with this peer's clock, so
+        /// the stable horizon keeps advancing without traffic, in milliseconds. Default 1,000.
+        public var heartbeatIntervalMillis: Int64 = 1_000
 
         /// Creates settings with every default.
         public init() {}
@@ -49,6 +52,9 @@ public struct Replicator: Sendable {
         case persist(member: NodeID, acked: Int64, received: Int64)
         /// Start a digest exchange with `member`.
         case sendDigest(to: NodeID)
+        /// If `member` holds the whole feed (this peer's head is at most `through`), send it an
+        /// empty delta `(through, through]` carrying this peer's committed clock.
+        case sendHeartbeat(to: NodeID, through: Int64)
         /// Call ``tick(nowMillis:)`` again after this many milliseconds.
         case scheduleTick(afterMillis: Int64)
     }
@@ -92,8 +98,15 @@ public struct Replicator: Sendable {
     public internal(set) var progress: [NodeID: MemberProgress] = [:]
     /// The members currently replicated to (alive or suspect), sorted.
     public internal(set) var targets: [NodeID] = []
+    /// Every member membership still knows (any status), sorted: the stable horizon waits for them.
+    public internal(set) var known: [NodeID] = []
+    /// Per member: this peer holds every write that member had stamped up to this clock.
+    public internal(set) var heldThrough: [NodeID: HybridTimestamp] = [:]
+    /// Per member: what it reported holding of everyone (``DeltaAck/completeThrough``).
+    public internal(set) var reportedComplete: [NodeID: HybridTimestamp] = [:]
     var random: SplitMix64
     var nextDigestMillis: Int64?
+    var nextHeartbeatMillis: Int64 = 0
 
     /// Creates the machine.
     /// - Parameters:

@@ -174,21 +174,32 @@ public struct Delta: Sendable, Hashable {
     public var entries: [DeltaEntry]
     /// True for digest repair: apply the entries, acknowledge nothing.
     public var repair: Bool
+    /// When `through` is the end of the sender's feed: the sender's clock as of that commit, so a
+    /// receiver holding the feed through `through` holds everything the sender had stamped up to
+    /// it. `.zero` when the delta stops short of the end (it then proves nothing of the kind).
+    public var clock: HybridTimestamp
 
-    public init(after: Int64, through: Int64, entries: [DeltaEntry], repair: Bool = false) {
+    public init(
+        after: Int64, through: Int64, entries: [DeltaEntry], repair: Bool = false, clock: HybridTimestamp = .zero
+    ) {
         self.after = after
         self.through = through
         self.entries = entries
         self.repair = repair
+        self.clock = clock
     }
 }
 
 /// Cumulative acknowledgement: the sender of this ack holds the receiver's feed through `through`.
 public struct DeltaAck: Sendable, Hashable {
     public var through: Int64
+    /// The acknowledging peer holds every write of every member it knows stamped before this:
+    /// its part of the cluster's stable horizon (DESIGN.md, "Tombstone GC").
+    public var completeThrough: HybridTimestamp
 
-    public init(through: Int64) {
+    public init(through: Int64, completeThrough: HybridTimestamp = .zero) {
         self.through = through
+        self.completeThrough = completeThrough
     }
 }
 

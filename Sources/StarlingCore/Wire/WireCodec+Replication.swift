@@ -8,6 +8,7 @@ extension ByteBuffer {
         writeInteger(delta.after, endianness: .big)
         writeInteger(delta.through, endianness: .big)
         writeWireBool(delta.repair)
+        writeInteger(delta.clock.rawValue, endianness: .big)
         writeWireCount(delta.entries.count, "delta entries")
         for entry in delta.entries {
             writeWireString(entry.store)
@@ -70,10 +71,11 @@ extension WireReader {
         let after = try i64("after")
         let through = try i64("through")
         let repair = try bool("repair")
+        let clock = HybridTimestamp(rawValue: try u64("clock"))
         let entries = try array("delta entries", minElementBytes: Self.minEntryBytes) { reader throws(WireError) in
             try reader.deltaEntry()
         }
-        return Delta(after: after, through: through, entries: entries, repair: repair)
+        return Delta(after: after, through: through, entries: entries, repair: repair, clock: clock)
     }
 
     mutating func deltaEntry() throws(WireError) -> DeltaEntry {

@@ -24,7 +24,7 @@ public import NIOCore
 ///                   senderIncarnation:u64 gossip:array<member>
 ///     ack         = probeID:u64 target:u64 targetIncarnation:u64 senderAddress:address
 ///                   gossip:array<member>
-///     delta       = after:i64 through:i64 repair:bool entries:array<entry>
+///     delta       = after:i64 through:i64 repair:bool clock:u64 entries:array<entry>
 ///     entry       = store:string key:string register          key "" = the range tombstone
 ///     register    = hlc:u64 origin:u64 content expiry increments:array<slot>
 ///     content     = 0                                         tombstone
@@ -33,7 +33,7 @@ public import NIOCore
 ///     expiry      = 0 | 1 expiresAt:i64                       never expires | Unix milliseconds
 ///     slot        = origin:u64 hlc:u64 total:i64 afterExpiry:bool
 ///                   slots are in strictly ascending origin order (so each origin appears once)
-///     deltaAck    = through:i64
+///     deltaAck    = through:i64 completeThrough:u64
 ///     digest      = reply:bool hashes:array<u64>
 ///     fragment    = messageID:u32 index:u16 count:u16 payload:(length:u16 bytes)
 ///                   1 <= count, index < count; the payloads of indexes 0..<count, concatenated,
@@ -55,10 +55,10 @@ public enum WireFormat {
     static let headerBytes = 4 + 1 + 8 + 8 + 1
 
     /// The bytes of a delta envelope without its entries (22 header bytes plus `after`,
-    /// `through`, `repair` and the entry count: 41). A delta of entries `e` encodes to
+    /// `through`, `repair`, `clock` and the entry count: 49). A delta of entries `e` encodes to
     /// `envelopeOverhead + e.map(encodedSize(of:)).reduce(0, +)` bytes, so a sender can pack
     /// entries greedily under a datagram budget.
-    public static let envelopeOverhead = headerBytes + 8 + 8 + 1 + 2
+    public static let envelopeOverhead = headerBytes + 8 + 8 + 1 + 8 + 2
 
     /// The bytes of a fragment envelope without its payload.
     static let fragmentOverhead = headerBytes + 4 + 2 + 2 + 2
@@ -122,6 +122,7 @@ extension ByteBuffer {
         case .deltaAck(let ack):
             writeInteger(MessageType.deltaAck.rawValue)
             writeInteger(ack.through, endianness: .big)
+            writeInteger(ack.completeThrough.rawValue, endianness: .big)
         case .digest(let digest):
             writeInteger(MessageType.digest.rawValue)
             writeDigest(digest)
@@ -175,7 +176,9 @@ extension WireReader {
         case .pingRequest: message = .pingRequest(try pingRequest())
         case .ack: message = .ack(try ack())
         case .delta: message = .delta(try delta())
-        case .deltaAck: message = .deltaAck(DeltaAck(through: try i64("through")))
+        case .deltaAck:
+            message = .deltaAck(
+                DeltaAck(through: try i64("through"), completeThrough: HybridTimestamp(rawValue: try u64("completeThrough"))))
         case .digest: message = .digest(try digest())
         case .fragment: message = .fragment(try fragment())
         }
