@@ -133,3 +133,55 @@ import Testing
         }
     }
 }
+
+/// Review findings on the remote apply path, each with the scenario it guards.
+@Suite struct RemoteApplyTests {
+    @Test func entriesOfAStoreDeclaredOnlyElsewhereAreKeptUntilItIsDeclaredHere() async throws {
+        var withCache = Node.Settings()
+        withCache.stores = ["app:cache"]
+        let clock = ManualWallClock()
+        try await TestNode.with(settings: withCache, clock: clock) { nodeA, _, _ in
+            try await nodeA.store("app:cache").set("k", "v")
+            let directory = TemporaryDirectory()
+            defer { directory.remove() }
+            var plain = Node.Settings()
+            plain.sweepIntervalMillis = 0
+            var nodeB = try Node.open(directory: directory.path, settings: plain, clock: clock, logger: TestNode.quietLogger)
+            let report = try await nodeB.apply(nodeA.changes(after: 0, limit: 10))
+            #expect(report.applied == 1)
+            #expect(try nodeB.changes(after: 0, limit: 10).map(\.store) == ["app:cache"], "forwarded under its name")
+            #expect(throws: StoreError.self) { try nodeB.store("app:cache") }
+            await nodeB.close()
+            var declared = plain
+            declared.stores = ["app:cache"]
+            nodeB = try Node.open(directory: directory.path, settings: declared, clock: clock, logger: TestNode.quietLogger)
+            #expect(try nodeB.store("app:cache").get("k") == "v")
+            await nodeB.close()
+        }
+    }
+
+    @Test func malformedEntriesAreRefusedOneByOneAndTheRestApplied() async throws {
+        try await TestNode.with { node, store, clock in
+            let stamp = Stamp(hlc: HybridTimestamp(physicalMillis: UInt64(clock.nowMillis()), logical: 0), origin: NodeID(rawValue: 7))
+            let report = try await node.apply([
+                Change(seq: 1, store: "default", key: "bad", register: Register(stamp: stamp, content: .value(EncodedValue(canonicalBytes: Array("{nope".utf8))))),
+                Change(seq: 2, store: "", key: "k", register: Register(stamp: stamp, content: .tombstone)),
+                Change(seq: 3, store: "default", key: "good", register: Register(stamp: stamp, content: .value(EncodedValue(integer: 1)))),
+            ])
+            #expect(report.invalid.count == 2 && report.applied == 1)
+            #expect(try store.keys() == ["good"])
+            #expect(try store.list().items.count == 1, "no unreadable key can break list")
+        }
+    }
+
+    @Test func valuesNestedDeeperThanTheDecoderAllowsAreRefused() async throws {
+        try await TestNode.with { _, store, _ in
+            var deep: JSONValue = 1
+            for _ in 0..<128 { deep = [deep] }
+            try await store.set("ok", deep)
+            #expect(try store.get("ok") == deep)
+            let error = await #expect(throws: StoreError.self) { try await store.set("deep", [deep]) }
+            #expect(error?.kind == .invalid)
+        }
+    }
+}

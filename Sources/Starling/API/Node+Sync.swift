@@ -7,8 +7,9 @@ extension Node {
         public var applied = 0
         /// Changes already covered by local state (duplicates, or superseded).
         public var unchanged = 0
-        /// Changes for stores this node does not host.
-        public var unknownStore = 0
+        /// Changes refused as malformed (a faulty peer), with the reason: an unparsable value, an
+        /// empty store id, a size beyond any limit. The rest of the batch is applied.
+        public var invalid: [String] = []
         /// Stale changes dropped: keys this node does not hold, stamped before its purge horizon
         /// (deleted and purged here, or from a member forgotten since).
         public var stale = 0
@@ -27,51 +28,65 @@ extension Node {
     ///   `UNAVAILABLE` if storage failed.
     @discardableResult
     public func apply(_ changes: [Change]) async throws(StoreError) -> ApplyReport {
-        let resolved = changes.map { change in (change, storeID(named: change.store)) }
+        let limits = settings.limits
         return try await writer.write { context throws(StoreError) in
             var report = ApplyReport()
             let wall = UInt64(clamping: context.nowMillis())
-            for (change, _) in resolved {
+            for change in changes {
                 do {
                     try context.state.clock.observe(change.register.latestStamp.hlc, wallMillis: wall)
                 } catch {
                     throw .invalid("refused changes from another peer: \(error)")
                 }
             }
-            for (change, storeID) in resolved {
-                guard let storeID else {
-                    report.unknownStore += 1
+            for change in changes {
+                guard let problem = Self.invalidity(of: change, limits: limits) else {
+                    let storeID = try context.storeID(named: change.store)
+                    try Self.merge(change, storeID: storeID, into: &context, report: &report)
                     continue
                 }
-                if change.key.isEmpty {
-                    if try context.clear(store: storeID, at: change.register.stamp) {
-                        report.applied += 1
-                    } else {
-                        report.unchanged += 1
-                    }
-                    continue
-                }
-                let current = try context.register(storeID, change.key)
-                if current == nil, let horizon = context.state.purgeHorizon, change.register.latestStamp.hlc < horizon {
-                    // Stale: every member held every write before the horizon when it was purged
-                    // here. A stale tombstone changes nothing; a stale live write is answered with a
-                    // tombstone just after it, so its sender deletes its copy too.
-                    report.stale += 1
-                    if Self.isLiveState(change.register) {
-                        report.staleAnswers.append(
-                            DeltaEntry(
-                                store: change.store, key: change.key,
-                                register: Register(stamp: Stamp(hlc: horizon, origin: .none), content: .tombstone)))
-                    }
-                    continue
-                }
-                if try context.merge(change.register, into: current, store: storeID, key: change.key) != nil {
-                    report.applied += 1
-                } else {
-                    report.unchanged += 1
-                }
+                report.invalid.append(problem)
             }
             return report
+        }
+    }
+
+    /// Why a replicated change cannot be stored (a faulty peer), or nil if it can.
+    static func invalidity(of change: Change, limits: Limits) -> String? {
+        if change.store.isEmpty { return "an empty store id" }
+        if change.key.utf8.count > max(limits.maxKeyBytes, 65_535) { return "a key beyond any limit" }
+        if case .value(let value) = change.register.content {
+            if value.bytes.count > max(limits.maxValueBytes, WireFormat.maxValueBytes) { return "a value beyond any limit" }
+            if (try? value.decoded()) == nil { return "a value that is not JSON (key \(change.key))" }
+        }
+        return nil
+    }
+
+    private static func merge(_ change: Change, storeID: StoreID, into context: inout WriteContext, report: inout ApplyReport)
+        throws(StoreError)
+    {
+        if change.key.isEmpty {
+            if try context.clear(store: storeID, at: change.register.stamp) { report.applied += 1 } else { report.unchanged += 1 }
+            return
+        }
+        let current = try context.register(storeID, change.key)
+        if current == nil, let horizon = context.state.purgeHorizon, change.register.latestStamp.hlc < horizon {
+            // Stale: every member held every write before the horizon when it was purged here. A
+            // stale tombstone changes nothing; a stale live write is answered with a tombstone just
+            // after it, so its sender deletes its copy too.
+            report.stale += 1
+            if isLiveState(change.register) {
+                report.staleAnswers.append(
+                    DeltaEntry(
+                        store: change.store, key: change.key,
+                        register: Register(stamp: Stamp(hlc: horizon, origin: .none), content: .tombstone)))
+            }
+            return
+        }
+        if try context.merge(change.register, into: current, store: storeID, key: change.key) != nil {
+            report.applied += 1
+        } else {
+            report.unchanged += 1
         }
     }
 

@@ -22,8 +22,9 @@ public final class Node: Sendable {
     let readers: ReaderPool
     let wallClock: any WallClock
     let logger: Logger
+    /// The hosted (declared) stores. Others may have rows too: entries replicated for stores
+    /// declared elsewhere are kept, so declaring the store later finds its data.
     private let storeIDs: [String: StoreID]
-    private let storeNames: [StoreID: String]
     private let lock: DirectoryLock
     private let sweeper: ExpirySweeper
 
@@ -69,7 +70,6 @@ public final class Node: Sendable {
         self.logger = logger
         self.lock = lock
         self.storeIDs = opened.storeIDs
-        self.storeNames = Dictionary(uniqueKeysWithValues: opened.storeIDs.map { ($0.value, $0.key) })
         self.writer = GroupCommitWriter(
             connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
         self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders)
@@ -98,9 +98,6 @@ public final class Node: Sendable {
         logger.info("closed node", metadata: ["node": "\(id)"])
     }
 
-    /// The row id of the hosted store `name`, or nil.
-    func storeID(named name: String) -> StoreID? { storeIDs[name] }
-
     /// The highest local sequence number committed so far: the head of the change feed.
     public var lastSeq: Int64 { writer.lastCommittedSeq }
 
@@ -115,10 +112,11 @@ public final class Node: Sendable {
     public func changes(after seq: Int64, limit: Int, store: String? = nil) throws(StoreError) -> [Change] {
         let filter = try store.map { name throws(StoreError) in try self.store(name).storeID }
         return try readers.read("reading the change feed") { db in
+            let columns = "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters"
             let statement = try db.statement(
                 filter == nil
-                    ? "SELECT seq, store, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-                    : "SELECT seq, store, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?3 ORDER BY seq LIMIT ?2"
+                    ? "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
+                    : "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 AND e.store = ?3 ORDER BY e.seq LIMIT ?2"
             )
             defer { statement.reset() }
             statement.bind(1, seq)
@@ -126,10 +124,9 @@ public final class Node: Sendable {
             if let filter { statement.bind(3, filter.rawValue) }
             var changes: [Change] = []
             while try statement.step() {
-                let storeID = StoreID(rawValue: statement.int64(1))
                 changes.append(
                     Change(
-                        seq: statement.int64(0), store: storeNames[storeID] ?? "", key: statement.string(fromBlob: 2),
+                        seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
                         register: EntryRow.register(from: statement, startingAt: 3)))
             }
             return changes
@@ -150,8 +147,11 @@ extension NodeSettings {
         for store in stores where store.isEmpty {
             throw .invalid("stores: a store id is empty")
         }
-        guard limits.maxKeyBytes > 0 else { throw .invalid("limits.maxKeyBytes must be positive") }
-        guard limits.maxValueBytes > 0 else { throw .invalid("limits.maxValueBytes must be positive") }
+        // Keys and values must also fit the wire format (u16 key length, values up to 16 MiB).
+        guard (1...65_535).contains(limits.maxKeyBytes) else { throw .invalid("limits.maxKeyBytes must be 1 to 65535") }
+        guard (1...WireFormat.maxValueBytes).contains(limits.maxValueBytes) else {
+            throw .invalid("limits.maxValueBytes must be 1 to \(WireFormat.maxValueBytes)")
+        }
         guard limits.maxListLimit > 0 else { throw .invalid("limits.maxListLimit must be positive") }
         guard storage.maxReaders > 0 else { throw .invalid("storage.maxReaders must be positive") }
         guard storage.maxBatch > 0 else { throw .invalid("storage.maxBatch must be positive") }

@@ -74,6 +74,12 @@ extension ReplicationEngine {
             metrics.applied(entries: report.applied)
             if delta.repair { statistics.repairEntriesApplied += report.applied }
             statistics.staleWritesDropped += report.stale
+            if !report.invalid.isEmpty {
+                statistics.invalidEntries += report.invalid.count
+                metrics.dropped(reason: "invalidEntry")
+                logger.warning(
+                    "refused malformed entries from a peer", metadata: ["sender": "\(member)", "reasons": "\(report.invalid.prefix(3))"])
+            }
             if !report.staleAnswers.isEmpty, let address = addressOf(member) {
                 await sendRepair(report.staleAnswers, to: address)
             }

@@ -3,6 +3,10 @@ import NIOCore
 import StarlingCore
 
 extension ReplicationEngine {
+    /// Feed entries read per delta: a 1,200-byte datagram holds a few dozen small entries, and
+    /// reading far more than fit would decode rows only to drop them.
+    static let changesPerRead = 64
+
     /// Bytes available for a message inside one datagram.
     var messageBudget: Int { settings.maxDatagram - DatagramSealer.overhead }
 
@@ -44,7 +48,7 @@ extension ReplicationEngine {
         let (head, clock) = node.committedPosition
         let changes: [Change]
         do {
-            changes = try node.changes(after: after, limit: 512)
+            changes = try node.changes(after: after, limit: Self.changesPerRead)
         } catch {
             logger.warning("could not read the change feed", metadata: ["error": "\(error)"])
             return
@@ -65,7 +69,7 @@ extension ReplicationEngine {
         // Reaching the end of the feed as of `head`, the delta also proves everything this node
         // had stamped up to `clock` (the receiver's part of the stable horizon).
         var endClock = HybridTimestamp.zero
-        if entries.count == changes.count, changes.count < 512, through <= head {
+        if entries.count == changes.count, changes.count < Self.changesPerRead, through <= head {
             through = head
             endClock = clock
         }

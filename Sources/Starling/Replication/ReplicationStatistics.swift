@@ -21,6 +21,8 @@ public struct ReplicationStatistics: Sendable, Hashable {
     public var repairEntriesApplied = 0
     /// Replicated writes dropped as older than the purge horizon (answered with tombstones).
     public var staleWritesDropped = 0
+    /// Replicated entries refused as malformed (a faulty peer: unparsable value, empty store id).
+    public var invalidEntries = 0
     /// Tombstones purged by garbage collection.
     public var tombstonesPurged = 0
 

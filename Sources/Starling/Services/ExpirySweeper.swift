@@ -50,8 +50,8 @@ final class ExpirySweeper: @unchecked Sendable {
             let now = context.nowMillis()
             let expired = try context.expiredRegisters(before: now, limit: limit)
             for (store, key, register) in expired {
-                guard let swept = register.sweptIfExpired(at: now) else { continue }
-                try context.upsert(swept, store: store, key: key)
+                guard register.sweptIfExpired(at: now) != nil else { continue }
+                try context.sweepInPlace(store: store, key: key)
             }
             return expired.count
         }

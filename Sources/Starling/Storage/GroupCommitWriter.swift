@@ -120,10 +120,12 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         pending.append(job)
-        let start = !draining
-        draining = true
+        // Scheduled under the lock, so a close() that follows cannot close the connection first.
+        if !draining {
+            draining = true
+            queue.async { self.drain() }
+        }
         lock.unlock()
-        if start { queue.async { self.drain() } }
     }
 
     private func drain() {

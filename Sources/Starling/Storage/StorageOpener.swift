@@ -86,6 +86,10 @@ enum StorageOpener {
                 storeIDs[name] = StoreID(rawValue: select.int64(0))
                 select.reset()
             }
+            var allStores: [String: StoreID] = [:]
+            let everyStore = try db.statement("SELECT name, id FROM stores")
+            while try everyStore.step() { allStores[everyStore.text(0)] = StoreID(rawValue: everyStore.int64(1)) }
+            everyStore.reset()
             var clearStamps: [StoreID: Stamp] = [:]
             let clears = try db.statement("SELECT store, \(EntryRow.registerColumns) FROM entries WHERE key = x''")
             while try clears.step() {
@@ -98,7 +102,8 @@ enum StorageOpener {
             var clock = HybridLogicalClock(maxOffsetMillis: settings.maxClockOffsetMillis)
             if let lastHLC { clock.advance(to: lastHLC) }
             let state = WriterState(
-                nodeID: nodeID, clock: clock, nextSeq: maxSeq + 1, clearStamps: clearStamps, purgeHorizon: purgeHorizon)
+                nodeID: nodeID, clock: clock, nextSeq: maxSeq + 1, clearStamps: clearStamps, stores: allStores,
+                purgeHorizon: purgeHorizon)
             return Opened(writer: db, state: state, storeIDs: storeIDs)
         } catch {
             try? db.execute("ROLLBACK")

@@ -36,6 +36,25 @@ struct WriteContext {
         return Stamp(hlc: hlc, origin: state.nodeID)
     }
 
+    /// The row id of store `name`, creating the row for a store this node does not host yet:
+    /// its replicated entries are kept, so declaring the store later finds them.
+    mutating func storeID(named name: String) throws(StoreError) -> StoreID {
+        if let id = state.stores[name] { return id }
+        let id: StoreID = try storage("registering store \(name)") { db throws(SQLiteError) in
+            let insert = try db.statement("INSERT OR IGNORE INTO stores (name) VALUES (?1)")
+            insert.bind(1, text: name)
+            try insert.run()
+            let select = try db.statement("SELECT id FROM stores WHERE name = ?1")
+            defer { select.reset() }
+            select.bind(1, text: name)
+            _ = try select.step()
+            return StoreID(rawValue: select.int64(0))
+        }
+        state.stores[name] = id
+        writes += 1
+        return id
+    }
+
     /// The store's latest `clear()` stamp, if it was ever cleared.
     func clearStamp(_ store: StoreID) -> Stamp? { state.clearStamps[store] }
 
@@ -100,6 +119,18 @@ struct WriteContext {
         writes += 1
     }
 
+    /// Frees an expired value's bytes, keeping its row, stamp and sequence number: the tombstone
+    /// form of the same write, which every peer reaches on its own, so it is not replicated again.
+    mutating func sweepInPlace(store: StoreID, key: [UInt8]) throws(StoreError) {
+        try storage("sweeping an expired entry") { db throws(SQLiteError) in
+            let statement = try db.statement("UPDATE entries SET value = NULL WHERE store = ?1 AND key = ?2")
+            statement.bind(1, store.rawValue)
+            statement.bind(2, blob: key)
+            try statement.run()
+        }
+        writes += 1
+    }
+
     /// Counts a write made outside ``upsert(_:store:key:)``, for the throw-after-write check.
     mutating func markWritten() { writes += 1 }
 
@@ -149,6 +180,8 @@ struct WriterState {
     var clock: HybridLogicalClock
     var nextSeq: Int64
     var clearStamps: [StoreID: Stamp]
+    /// Every store with a row in `stores`, hosted or not.
+    var stores: [String: StoreID]
     /// The stable horizon at the last purge: every member then held every write stamped before
     /// it, so a replicated write of an absent key stamped before it is stale.
     var purgeHorizon: HybridTimestamp?

@@ -123,3 +123,14 @@ extension JSONError {
         JSONError(message: "\(problem) at byte \(offset)", offset: offset)
     }
 }
+
+extension JSONValue {
+    /// How deeply arrays and objects nest: 0 for a scalar, 1 for `[1]`, 2 for `[[1]]`.
+    public var nestingDepth: Int {
+        switch self {
+        case .array(let items): return 1 + (items.map(\.nestingDepth).max() ?? 0)
+        case .object(let members): return 1 + (members.values.map(\.nestingDepth).max() ?? 0)
+        default: return 0
+        }
+    }
+}
