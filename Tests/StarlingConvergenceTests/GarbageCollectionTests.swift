@@ -23,7 +23,7 @@ import Testing
         try await cluster.write(on: cluster.peers[1]) { try await $0.delete("k") }
         #expect(try await cluster.runUntilConverged(limitMillis: 10_000) != nil)
         #expect(try cluster.peers.allSatisfy { try $0.store().stats().tombstones == 1 })
-        await cluster.advance(by: 10_000)
+        await cluster.advance(by: 15_000)
         for peer in cluster.peers {
             #expect(try peer.store().stats().tombstones == 0, "peer \(peer.index) purged the tombstone")
             #expect(peer.node?.purgeHorizon != nil)
@@ -98,8 +98,9 @@ import Testing
             #expect(try peer.store().get("k") == "late", "peer \(peer.index) kept A's late write")
             #expect(try peer.store().get("x") == nil)
         }
-        // Once everyone holds everything, the tombstone of x goes everywhere.
-        await cluster.advance(by: 10_000)
+        // Once everyone holds everything (and the post-start wait of one member timeout is over),
+        // the tombstone of x goes everywhere.
+        await cluster.advance(by: 125_000)
         for peer in cluster.peers { #expect(try peer.store().stats().tombstones == 0, "peer \(peer.index)") }
         await cluster.stopAll()
     }

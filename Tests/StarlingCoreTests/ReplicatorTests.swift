@@ -62,8 +62,11 @@ import Testing
         #expect(replicator.completeThrough(ownClock: clock) == HybridTimestamp(physicalMillis: 900, logical: 0))
         _ = replicator.received(DeltaAck(through: 0, completeThrough: HybridTimestamp(physicalMillis: 800, logical: 0)), from: peer, nowMillis: 1)
         #expect(replicator.stableHorizon(ownClock: clock) == HybridTimestamp(physicalMillis: 800, logical: 0))
-        var alone = Replicator(head: 0, randomSeed: 1)
+        var alone = Replicator(head: 0, standalone: true, randomSeed: 1)
         _ = alone.membersChanged(live: [], known: [], nowMillis: 0)
-        #expect(alone.stableHorizon(ownClock: clock) == clock, "with no members, everything is stable")
+        #expect(alone.stableHorizon(ownClock: clock) == clock, "running alone, everything is stable")
+        var searching = Replicator(head: 0, randomSeed: 1)
+        _ = searching.membersChanged(live: [], known: [], nowMillis: 0)
+        #expect(searching.stableHorizon(ownClock: clock) == .zero, "not having found its members proves nothing")
     }
 }

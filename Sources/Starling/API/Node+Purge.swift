@@ -38,6 +38,7 @@ extension WriteContext {
         let deadBefore = max(0, min(deadBeforeMillis, Int64(HybridTimestamp.maxPhysicalMillis)))
         let bound = min(horizon, HybridTimestamp(physicalMillis: UInt64(deadBefore), logical: 0))
         let newHorizon = max(state.purgeHorizon ?? .zero, bound)
+        let head = state.nextSeq - 1
         let purged: Int = try storage("purging tombstones") { db throws(SQLiteError) in
             // `entries_tombstones` (a partial index) finds them without scanning live rows.
             let delete = try db.statement(
@@ -53,8 +54,14 @@ extension WriteContext {
             delete.bind(3, Int64(max(1, limit)))
             try delete.run()
             let count = db.changes
-            let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES ('purge_horizon', ?1)")
-            meta.bind(1, newHorizon.rawValue)
+            let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
+            meta.bind(1, text: "purge_horizon")
+            meta.bind(2, newHorizon.rawValue)
+            try meta.run()
+            // Purging may delete the row that holds the head of the feed; remember the head, or a
+            // restart would reissue sequence numbers members already acknowledged.
+            meta.bind(1, text: "feed_head")
+            meta.bind(2, head)
             try meta.run()
             return count
         }

@@ -53,7 +53,8 @@ public actor ReplicationEngine {
         var progress: [NodeID: (acked: Int64, received: Int64)] = [:]
         for record in persisted { progress[record.id] = (record.acked, record.received) }
         self.replicator = Replicator(
-            head: node.lastSeq, persisted: progress, settings: settings.replicator, randomSeed: randomSeed)
+            head: node.lastSeq, persisted: progress, standalone: settings.seeds.isEmpty && persisted.isEmpty,
+            settings: settings.replicator, randomSeed: randomSeed)
         // Seeds include the addresses of members known before a restart, so a restarted peer
         // finds its cluster again even if its configured seeds are down.
         let seeds = Array(Set(settings.seeds + persisted.map(\.address))).filter { $0 != address }.sorted()
@@ -65,7 +66,10 @@ public actor ReplicationEngine {
     /// Joins the seeds and starts the timers.
     public func start() async {
         let now = node.wallClock.nowMillis()
-        nextGCMillis = now + settings.gcIntervalMillis
+        // Members remembered from before a restart are either found again or forgotten (as a dead
+        // member is) within the member timeout; until then the horizon cannot count them, so wait.
+        nextGCMillis = now + max(settings.gcIntervalMillis, settings.membership.deadMemberRetentionMillis
+            + settings.membership.suspicionTimeoutMillis)
         await perform(membership.start(nowMillis: now))
         await perform(replicator.start(nowMillis: now))
     }

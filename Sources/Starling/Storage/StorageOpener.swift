@@ -96,7 +96,8 @@ enum StorageOpener {
                 clearStamps[StoreID(rawValue: clears.int64(0))] = EntryRow.register(from: clears, startingAt: 1).stamp
             }
             clears.reset()
-            let maxSeq = try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0
+            // The feed head is the last row's sequence number, unless that row was purged since.
+            let maxSeq = max(try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0, try metaValue(db, "feed_head") ?? 0)
             let purgeHorizon = try metaValue(db, "purge_horizon").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
             try db.execute("COMMIT")
             var clock = HybridLogicalClock(maxOffsetMillis: settings.maxClockOffsetMillis)

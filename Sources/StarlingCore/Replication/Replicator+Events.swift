@@ -109,15 +109,16 @@ extension Replicator {
         return [.sendAck(DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)]
     }
 
-    /// This peer holds every write, of every member it knows, stamped before this.
+    /// This peer holds every write, of every member it knows, stamped before this. Knowing no
+    /// member proves nothing (it may not have found them yet) unless the peer runs alone.
     public func completeThrough(ownClock: HybridTimestamp) -> HybridTimestamp {
-        known.map { heldThrough[$0] ?? .zero }.min() ?? ownClock
+        known.map { heldThrough[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
     }
 
     /// The stable horizon: every member this peer knows holds every write stamped before it
     /// (DESIGN.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
     public func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
-        let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? ownClock
+        let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
         return min(completeThrough(ownClock: ownClock), others)
     }
 

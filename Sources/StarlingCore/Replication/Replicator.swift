@@ -102,6 +102,8 @@ public struct Replicator: Sendable {
     public internal(set) var known: [NodeID] = []
     /// Per member: this peer holds every write that member had stamped up to this clock.
     public internal(set) var heldThrough: [NodeID: HybridTimestamp] = [:]
+    /// Configured to run alone: see ``init(head:persisted:standalone:settings:randomSeed:)``.
+    public let standalone: Bool
     /// Per member: what it reported holding of everyone (``DeltaAck/completeThrough``).
     public internal(set) var reportedComplete: [NodeID: HybridTimestamp] = [:]
     var random: SplitMix64
@@ -113,8 +115,14 @@ public struct Replicator: Sendable {
     ///   - head: the current head of the local feed.
     ///   - persisted: per-member progress restored from storage: `(acked, received)`.
     ///   - randomSeed: seeds the choice of members for rounds and digests.
-    public init(head: Int64, persisted: [NodeID: (acked: Int64, received: Int64)] = [:], settings: Settings = Settings(), randomSeed: UInt64) {
+    ///   - standalone: true only for a peer configured to run alone (no seeds, no members remembered):
+    ///     then, and only then, knowing no member means the stable horizon is the peer's own clock.
+    public init(
+        head: Int64, persisted: [NodeID: (acked: Int64, received: Int64)] = [:], standalone: Bool = false,
+        settings: Settings = Settings(), randomSeed: UInt64
+    ) {
         self.head = head
+        self.standalone = standalone
         self.settings = settings
         self.random = SplitMix64(seed: randomSeed)
         for (member, state) in persisted {
