@@ -113,7 +113,8 @@ import Testing
             #expect(assembler.receive(fragment, from: sender, nowMillis: 10_000) == nil)
         }
         #expect(assembler.pendingMessages == 1)
-        #expect(assembler.pendingBytes == pieces.dropLast().map(\.payload.count).reduce(0, +))
+        // Each piece is charged its payload plus a fixed bookkeeping overhead.
+        #expect(assembler.pendingBytes == pieces.dropLast().map { $0.payload.count + 64 }.reduce(0, +))
         #expect(assembler.expire(nowMillis: 14_999) == 0)
         #expect(assembler.expire(nowMillis: 15_000) == 1)
         #expect(assembler.pendingMessages == 0 && assembler.pendingBytes == 0)
@@ -217,3 +218,19 @@ import Testing
         #expect(assembler.expire(nowMillis: .min) == 0)
     }
 }
+
+/// Found in review: empty pieces were not charged, so a peer could hold memory outside the budget.
+@Suite struct FragmentBudgetTests {
+    @Test func emptyPiecesAreChargedAgainstTheByteBudget() {
+        var settings = FragmentAssembler.Settings()
+        settings.maxPendingBytes = 64 * 100
+        var assembler = FragmentAssembler(settings: settings)
+        for index in 0..<1_000 {
+            _ = assembler.receive(
+                Fragment(messageID: 1, index: UInt16(index), count: 60_000, payload: []), from: NodeID(rawValue: 1),
+                nowMillis: 0)
+        }
+        #expect(assembler.pendingBytes <= 64 * 100)
+    }
+}
+

@@ -47,6 +47,7 @@ extension Replicator {
     /// Periodic work: retransmit timed-out deltas, send to members that are behind, start digests.
     public mutating func tick(nowMillis: Int64) -> [Directive] {
         var directives: [Directive] = []
+        var retried: Set<NodeID> = []
         for member in targets {
             guard var state = progress[member], let oldest = state.inFlight.first else { continue }
             if nowMillis - oldest.sentAt >= settings.ackTimeoutMillis {
@@ -54,9 +55,11 @@ extension Replicator {
                 state.sent = state.acked
                 progress[member] = state
                 directives += sendIfPossible(to: member, nowMillis: nowMillis)
+                retried.insert(member)
             }
         }
-        let behind = targets.filter { progress[$0].map { $0.acked < head } ?? false }
+        // Members just re-sent to are not sampled again: that would send the same range twice.
+        let behind = targets.filter { !retried.contains($0) && (progress[$0].map { $0.acked < head } ?? false) }
         for member in random.sample(behind, count: settings.roundFanout) {
             directives += sendIfPossible(to: member, nowMillis: nowMillis)
         }

@@ -95,6 +95,9 @@ public struct FragmentAssembler: Sendable {
         self.settings = settings
     }
 
+    /// Bytes charged per piece on top of its payload, for the bookkeeping it costs.
+    static let pieceOverhead = 64
+
     /// Takes in one fragment.
     ///
     /// A fragment whose index is not below its count, or whose count differs from earlier
@@ -117,18 +120,21 @@ public struct FragmentAssembler: Sendable {
             return nil
         }
         if pending[key]?.pieces[fragment.index] != nil { return nil }
-        guard makeRoom(for: key, bytes: fragment.payload.count) else { return nil }
+        // Every piece is charged a bookkeeping overhead, so tiny or empty pieces cannot hold
+        // memory outside the byte budget.
+        let cost = fragment.payload.count + Self.pieceOverhead
+        guard makeRoom(for: key, bytes: cost) else { return nil }
 
         // Taken out while it changes, so that its pieces are not copied on write.
         var partial = pending.removeValue(forKey: key) ?? newPartial(count: fragment.count, nowMillis: nowMillis)
         partial.pieces[fragment.index] = fragment.payload
-        partial.bytes += fragment.payload.count
+        partial.bytes += cost
         guard partial.pieces.count == Int(partial.count) else {
-            pendingBytes += fragment.payload.count
+            pendingBytes += cost
             pending[key] = partial
             return nil
         }
-        pendingBytes -= partial.bytes - fragment.payload.count
+        pendingBytes -= partial.bytes - cost
         rememberCompleted(key, nowMillis: nowMillis)
         var message: [UInt8] = []
         message.reserveCapacity(partial.bytes)
