@@ -65,6 +65,21 @@ import Testing
         for peer in peers { await peer.stop() }
     }
 
+    @Test func aSecondPeerOnAGossipPortInUseIsRefused() async throws {
+        let a = try await LivePeer.start()
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let node = try Node.open(directory: directory.path, logger: TestNode.quietLogger)
+        var settings = ReplicationSettings()
+        settings.bind = a.address
+        let error = await #expect(throws: StoreError.self) {
+            try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
+        }
+        #expect(error?.kind == .unavailable)
+        await node.close()
+        await a.stop()
+    }
+
     @Test func aPeerThatWasDownCatchesUpAfterRestart() async throws {
         let a = try await LivePeer.start()
         var b = try await LivePeer.start(seeds: [a.address])

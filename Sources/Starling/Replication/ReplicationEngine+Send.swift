@@ -57,19 +57,28 @@ extension ReplicationEngine {
         var entries: [DeltaEntry] = []
         var size = 0
         var through = after
+        var examined = 0
         for change in changes {
+            // A plain write the member made itself is not sent back to it: it holds that write or
+            // a later one. (Counters are always sent: other peers' slots may be new to it.)
+            if change.register.increments.isEmpty, change.register.stamp.origin == member {
+                through = change.seq
+                examined += 1
+                continue
+            }
             let entry = DeltaEntry(store: change.store, key: change.key, register: change.register)
             let entrySize = WireFormat.encodedSize(of: entry)
             if !entries.isEmpty, size + entrySize > budget { break }
             entries.append(entry)
             size += entrySize
             through = change.seq
+            examined += 1
             if size >= budget { break }
         }
         // Reaching the end of the feed as of `head`, the delta also proves everything this node
         // had stamped up to `clock` (the receiver's part of the stable horizon).
         var endClock = HybridTimestamp.zero
-        if entries.count == changes.count, changes.count < Self.changesPerRead, through <= head {
+        if examined == changes.count, changes.count < Self.changesPerRead, through <= head {
             through = head
             endClock = clock
         }

@@ -32,8 +32,9 @@ public final class UDPReplication: Sendable {
         try settings.validate()
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         do {
+            // No SO_REUSEADDR: on Linux it lets a second UDP socket bind the same port and take
+            // the first one's datagrams; a second peer on a used port must fail instead.
             channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: .init(settings.receiveBufferBytes))
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
                 .bind(host: settings.bind.host, port: Int(settings.bind.port)) { channel in

@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput and latency against a baseline measured in the same run.",
-        subcommands: [BenchLocal.self]
+        subcommands: [BenchLocal.self, BenchCluster.self]
     )
 }

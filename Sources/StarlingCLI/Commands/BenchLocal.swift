@@ -93,18 +93,10 @@ struct BenchLocal: AsyncParsableCommand {
         do {
             report = try await session.run()
         } catch {
-            removeWorkDirectory(directory)
+            BenchWorkDirectory.finish(directory, keep: keep)
             throw error
         }
-        removeWorkDirectory(directory)
+        BenchWorkDirectory.finish(directory, keep: keep)
         print(json ? try report.json() : report.table())
-    }
-
-    private func removeWorkDirectory(_ directory: String) {
-        if keep {
-            FileHandle.standardError.write(Data("kept the work directory \(directory)\n".utf8))
-        } else {
-            try? FileManager.default.removeItem(atPath: directory)
-        }
     }
 }
