@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "StarlingCore", targets: ["StarlingCore"]),
         .library(name: "Starling", targets: ["Starling"]),
+        .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
         .executable(name: "starling", targets: ["StarlingCLI"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // System SQLite (apt `libsqlite3-dev`); `tools/install-deps.sh` installs it.
@@ -44,12 +46,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The HTTP API of `starling serve` (API.md, "HTTP API"), as a Hummingbird router.
+        .target(
+            name: "StarlingHTTP",
+            dependencies: [
+                "Starling",
+                "StarlingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "StarlingCLI",
             dependencies: [
                 "Starling",
                 "StarlingCore",
+                "StarlingHTTP",
                 "CStarlingSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +104,17 @@ let package = Package(
                 "StarlingCore",
                 "StarlingTestKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "StarlingHTTPTests",
+            dependencies: [
+                "StarlingHTTP",
+                "Starling",
+                "StarlingCore",
+                "StarlingTestKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ],

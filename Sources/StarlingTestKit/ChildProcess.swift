@@ -23,6 +23,15 @@ public final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// A test that fails half-way must not leave its processes running: they are killed when
+    /// the handle goes away.
+    deinit {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// The process id.
     public var pid: Int32 { process.processIdentifier }
 

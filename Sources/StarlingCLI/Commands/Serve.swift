@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Starling
 import StarlingCore
+import StarlingHTTP
 
 /// `starling serve`: runs a peer on a data directory until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -11,8 +12,10 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Opens (creating if needed) the data directory, hosts the `default` store and any \
             --store given, replicates with the peers it reaches through --join (gossip over UDP), \
-            expires keys in the background, and on SIGINT or SIGTERM leaves the cluster, finishes \
-            queued writes and closes the database cleanly.
+            serves the HTTP API on --http, expires keys in the background, and on SIGINT or \
+            SIGTERM stops the HTTP API, leaves the cluster, finishes queued writes and closes the \
+            database cleanly. There is no access policy yet, so --http must be a loopback address \
+            unless --allow-remote-http is given.
 
             Examples:
               starling serve
@@ -31,6 +34,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "What an acknowledged write survives: process (default) or power.")
     var durability = "process"
 
+    @Option(help: "TCP address of the HTTP API (HOST:PORT); loopback only unless --allow-remote-http.")
+    var http = "127.0.0.1:7070"
+
+    @Flag(help: """
+        Let --http bind a non-loopback address. No access policy exists: anyone who can reach it \
+        can read and write every store.
+        """)
+    var allowRemoteHttp = false
+
     @Option(help: "UDP address for gossip (HOST:PORT).")
     var gossip = "0.0.0.0:7946"
 
@@ -47,6 +59,12 @@ struct Serve: AsyncParsableCommand {
     var maxDatagram = 1_200
 
     func run() async throws {
+        let httpAddress = try Self.address(http, option: "--http")
+        guard allowRemoteHttp || Self.isLoopback(httpAddress.host) else {
+            throw ValidationError(
+                "--http \(http) is not a loopback address and no access policy exists; "
+                    + "pass --allow-remote-http to serve it anyway")
+        }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "starling")
         var settings = Node.Settings()
@@ -69,10 +87,24 @@ struct Serve: AsyncParsableCommand {
             await node.close()
             throw CleanExit.message("error: \(error.kind.name): \(error.message)")
         }
+        let listener: HTTPListener
+        do {
+            listener = try await HTTPListener.start(
+                api: HTTPAPI(node: node, replication: peer.engine), host: httpAddress.host,
+                port: Int(httpAddress.port), logger: logger)
+        } catch {
+            await peer.stop()
+            await node.close()
+            throw CleanExit.message("error: UNAVAILABLE: cannot serve HTTP on \(http): \(error)")
+        }
         let stores = node.storeNamesSorted.joined(separator: ", ")
-        LineOutput.emit("starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(peer.boundAddress); Ctrl-C to stop")
+        let httpShown = "\(httpAddress.host):\(listener.port.map(String.init) ?? String(httpAddress.port))"
+        LineOutput.emit(
+            "starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(peer.boundAddress); "
+                + "HTTP on \(httpShown); Ctrl-C to stop")
         await SignalWaiter.waitForTermination()
-        LineOutput.emit("shutting down: leaving the cluster, finishing queued writes")
+        LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
+        await listener.stop()
         await peer.stop()
         await node.close()
     }
@@ -97,6 +129,13 @@ struct Serve: AsyncParsableCommand {
             }
         }
         return settings
+    }
+
+    /// Whether `host` is a loopback address: `localhost`, `::1` or a dotted IPv4 `127.x.x.x`.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func address(_ text: String, option: String) throws -> PeerAddress {

@@ -1,0 +1,87 @@
+import Hummingbird
+import Starling
+import StarlingCore
+
+extension HTTPAPI {
+    /// The store named by the request path.
+    /// - Throws: `NOT_FOUND` for an unknown store id, `INVALID` for an empty one.
+    func store(_ request: Request) throws(StoreError) -> Store {
+        try node.store(try StorePath(rawPath: request.uri.path).storeID)
+    }
+
+    /// The store and key named by `/v1/stores/{id}/entries/{key...}`.
+    func storeAndKey(_ request: Request) throws(StoreError) -> (Store, String) {
+        let path = try StorePath(rawPath: request.uri.path)
+        return (try node.store(path.storeID), path.key ?? "")
+    }
+
+    /// `GET /v1/stores/{id}/entries/{key...}`: the entry object, or 404 `NOT_FOUND`.
+    func getEntry(_ request: Request) throws(StoreError) -> JSONValue {
+        let (store, key) = try storeAndKey(request)
+        guard let entry = try store.entry(key) else {
+            throw .notFound("the key \"\(key)\" is absent from store \"\(store.id)\"")
+        }
+        return entryObject(entry)
+    }
+
+    /// `HEAD /v1/stores/{id}/entries/{key...}`: 200 if the key is live, 404 if not; no body.
+    func hasEntry(_ request: Request) async -> Response {
+        do {
+            let (store, key) = try storeAndKey(request)
+            return Response(status: try store.has(key) ? .ok : .notFound)
+        } catch {
+            return Response(status: JSONResponse.status(of: error.kind))
+        }
+    }
+
+    /// `PUT /v1/stores/{id}/entries/{key...}` with `{"value", "ttl"?, "only_if_absent"?, "if_version"?}`.
+    func putEntry(_ request: Request) async throws(StoreError) -> JSONValue {
+        let (store, key) = try storeAndKey(request)
+        let body = try await RequestBody(
+            request, limit: maxBodyBytes, allowed: ["value", "ttl", "only_if_absent", "if_version"])
+        let options = PutOptions(
+            ttl: try body.integer("ttl") ?? 0, onlyIfAbsent: try body.bool("only_if_absent") ?? false,
+            ifVersion: try body.optionalString("if_version"))
+        return entryObject(try await store.put(key, try body.required("value"), options))
+    }
+
+    /// `DELETE /v1/stores/{id}/entries/{key...}`: `{"deleted": bool}`.
+    func deleteEntry(_ request: Request) async throws(StoreError) -> JSONValue {
+        let (store, key) = try storeAndKey(request)
+        return ["deleted": .bool(try await store.delete(key))]
+    }
+
+    /// `GET /v1/stores/{id}/entries?prefix=&after=&limit=`: one page of entries.
+    func list(_ request: Request) throws(StoreError) -> JSONValue {
+        let store = try store(request)
+        let query = request.uri.queryParameters
+        var limit = 100
+        if let text = query["limit"] {
+            guard let parsed = Int(text) else { throw .invalid("limit must be an integer") }
+            limit = parsed
+        }
+        let after = query["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page = try store.list(prefix: query["prefix"].map(String.init) ?? "", after: after, limit: limit)
+        return [
+            "items": .array(page.items.map(entryObject)),
+            "cursor": page.cursor.map { .string($0) } ?? .null,
+            "has_more": .bool(page.hasMore),
+        ]
+    }
+
+    /// `GET /v1/stores/{id}/keys?pattern=`: `{"keys": [...]}`, sorted.
+    func keys(_ request: Request) throws(StoreError) -> JSONValue {
+        let store = try store(request)
+        let pattern = request.uri.queryParameters["pattern"].map(String.init) ?? "*"
+        return ["keys": .array(try store.keys(pattern).map { .string($0) })]
+    }
+
+    /// `GET /v1/stores/{id}/ttl?key=`: `{"ttl": n}` (-1 no expiry, -2 missing).
+    func ttl(_ request: Request) throws(StoreError) -> JSONValue {
+        let store = try store(request)
+        guard let key = request.uri.queryParameters["key"] else {
+            throw .invalid("the query parameter key is required")
+        }
+        return ["ttl": .integer(try store.ttl(String(key)))]
+    }
+}

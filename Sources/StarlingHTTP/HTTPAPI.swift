@@ -1,0 +1,52 @@
+public import Hummingbird
+public import Starling
+
+/// The HTTP API of `starling serve` (API.md, "HTTP API") for one ``Node``: every store
+/// endpoint, `GET /v1/cluster` and `GET /healthz`, as routes of a Hummingbird router.
+///
+/// Bodies are JSON in and out (`Content-Type: application/json`), parsed by the strict
+/// ``JSONValue`` parser and written by its canonical encoder. A failure answers
+/// `{"error": {"kind", "message", "retryable"}}` with the status of the error's kind and
+/// changes nothing.
+public struct HTTPAPI: Sendable {
+    /// Settings of the HTTP API.
+    public struct Settings: Sendable {
+        /// The largest request body accepted, in bytes; a larger one is refused with 400
+        /// `INVALID`. Default nil: 1 MiB plus the node's `maxValueBytes`.
+        public var maxBodyBytes: Int?
+
+        /// Default settings.
+        public init() {}
+    }
+
+    /// The node whose stores are served.
+    public let node: Node
+    /// The replication engine reported by `GET /v1/cluster`; nil for a node without peers.
+    public let replication: ReplicationEngine?
+    /// The settings.
+    public let settings: Settings
+
+    /// Creates the API of `node`.
+    /// - Parameters:
+    ///   - node: the node whose stores are served.
+    ///   - replication: the engine whose members `GET /v1/cluster` reports. Default: none.
+    ///   - settings: limits. Default: ``Settings/init()``.
+    public init(node: Node, replication: ReplicationEngine? = nil, settings: Settings = Settings()) {
+        self.node = node
+        self.replication = replication
+        self.settings = settings
+    }
+
+    /// The effective request body limit in bytes.
+    var maxBodyBytes: Int {
+        settings.maxBodyBytes ?? (1 << 20) + node.settings.limits.maxValueBytes
+    }
+
+    /// A new router holding every route of the API.
+    /// - Returns: the router, ready for `Application(router:)`.
+    public func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        addRoutes(to: router)
+        return router
+    }
+}
