@@ -3,11 +3,10 @@ public import StarlingCore
 extension Node {
     /// The bucket of a key for digest repair: a stable hash of store and key.
     static func digestBucket(store: String, key: [UInt8], buckets: Int) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in store.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0xff) &* 0x100_0000_01b3
-        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(hash % UInt64(buckets))
+        var hash = StableHash()
+        hash.combine(Array(store.utf8))
+        hash.combine(key)
+        return Int(hash.value64 % UInt64(buckets))
     }
 
     /// Hashes of this node's replicated state in `buckets` buckets: equal on two peers (with
@@ -52,23 +51,10 @@ extension Node {
     }
 
     private static func entryHash(store: String, key: [UInt8], register: Register) -> UInt64 {
-        var hash: UInt64 = 0x84222325cbf29ce4
-        func mix(_ value: UInt64) {
-            for shift in stride(from: 0, to: 64, by: 8) {
-                hash = (hash ^ ((value >> UInt64(shift)) & 0xff)) &* 0x100_0000_01b3
-            }
-        }
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            mix(0xfeed)
-        }
-        mix(store.utf8)
-        mix(key)
-        mix(register.stamp.hlc.rawValue)
-        mix(register.stamp.origin.rawValue)
-        if case .value(let value) = register.content { mix(value.bytes) } else { mix(0) }
-        mix(register.expiresAt.map { UInt64(bitPattern: $0) } ?? .max)
-        mix(EntryRow.encodeIncrements(register.increments))
-        return hash
+        var hash = StableHash()
+        hash.combine(Array(store.utf8))
+        hash.combine(key)
+        hash.combine(register)
+        return hash.value64
     }
 }

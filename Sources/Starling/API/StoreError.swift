@@ -60,6 +60,15 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether retrying the same call can help.
     public var isRetryable: Bool { kind.isRetryable }
 
+    /// Why, more precisely than the kind, for callers inside the package that act on it.
+    package enum Detail: Sendable, Hashable {
+        /// A replicated stamp was beyond `maxClockOffsetMillis`.
+        case clockOffset
+    }
+
+    /// The precise cause, when the package needs to tell one `INVALID` from another.
+    package var detail: Detail?
+
     /// Creates an error.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind

@@ -83,7 +83,7 @@ extension ReplicationEngine {
             if !report.staleAnswers.isEmpty, let address = addressOf(member) {
                 await sendRepair(report.staleAnswers, to: address)
             }
-        } catch where error.kind == .invalid && error.message.contains("ahead of local wall time") {
+        } catch where error.detail == .clockOffset {
             statistics.clockOffsetRejections += 1
             metrics.dropped(reason: "clockOffset")
             logger.warning(

@@ -189,7 +189,7 @@ public actor ReplicationEngine {
                 await apply(delta, from: member)
             case .sendAck(let ack, let member):
                 if let address = addressOf(member) { await send(.deltaAck(ack), to: address) }
-            case .persist(let member, _, _):
+            case .persist(let member):
                 dirtyProgress.insert(member)
             case .sendDigest(let member):
                 await sendDigest(to: member, reply: true)

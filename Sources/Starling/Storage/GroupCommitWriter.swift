@@ -45,7 +45,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// The highest sequence number committed so far.
-    var lastCommittedSeq: Int64 { lock.withLock { committedSeq } }
+    var lastCommittedSeq: Int64 { committedPosition.seq }
 
     /// The head of the feed and the clock as of the same commit: every stamp this node issued
     /// up to `clock` is in the feed through `seq`.

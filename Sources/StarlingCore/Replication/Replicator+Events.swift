@@ -98,7 +98,7 @@ extension Replicator {
             progress[member] = state
         }
         return acknowledge(delta, from: member, ownClock: ownClock) + [
-            .persist(member: member, acked: state.acked, received: state.received)
+            .persist(member: member)
         ]
     }
 
@@ -137,11 +137,11 @@ extension Replicator {
             state.acked = max(0, ack.through)
             state.sent = state.acked
             state.inFlight.removeAll()
-            directives.append(.persist(member: member, acked: state.acked, received: state.received))
+            directives.append(.persist(member: member))
         } else if ack.through > state.acked {
             state.acked = min(ack.through, head)
             state.sent = max(state.sent, state.acked)
-            directives.append(.persist(member: member, acked: state.acked, received: state.received))
+            directives.append(.persist(member: member))
         }
         state.inFlight.removeAll { $0.through <= state.acked }
         progress[member] = state

@@ -47,9 +47,9 @@ public struct Replicator: Sendable {
         case apply(Delta, from: NodeID)
         /// Send an acknowledgement.
         case sendAck(DeltaAck, to: NodeID)
-        /// Persist that `member` holds this peer's feed through `acked`, and this peer holds
-        /// the member's feed through `received` (so a restart resumes instead of starting over).
-        case persist(member: NodeID, acked: Int64, received: Int64)
+        /// Persist `member`'s progress (``MemberProgress/acked`` and ``MemberProgress/received``),
+        /// so a restart resumes instead of starting over.
+        case persist(member: NodeID)
         /// Start a digest exchange with `member`.
         case sendDigest(to: NodeID)
         /// If `member` holds the whole feed (this peer's head is at most `through`), send it an
