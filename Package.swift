@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // System SQLite (apt `libsqlite3-dev`); `tools/install-deps.sh` installs it.
@@ -57,12 +60,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // A client of the HTTP API: what the `starling` client commands and black-box tests use.
+        .target(
+            name: "StarlingClient",
+            dependencies: [
+                "StarlingCore",
+                "Starling",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "StarlingCLI",
             dependencies: [
                 "Starling",
                 "StarlingCore",
                 "StarlingHTTP",
+                "StarlingClient",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 "CStarlingSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,6 +122,18 @@ let package = Package(
                 "StarlingCore",
                 "StarlingTestKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "StarlingCLITests",
+            dependencies: [
+                "StarlingCLI",
+                "StarlingClient",
+                "StarlingHTTP",
+                "Starling",
+                "StarlingCore",
+                "StarlingTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
