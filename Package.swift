@@ -136,6 +136,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Black-box tests: real `starling serve` processes driven through their HTTP API.
+        .testTarget(
+            name: "StarlingSystemTests",
+            dependencies: [
+                "StarlingTestKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "StarlingHTTPTests",
             dependencies: [

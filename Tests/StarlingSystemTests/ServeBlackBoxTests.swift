@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import StarlingTestKit
+import Testing
+
+/// Black-box tests of `starling serve`: real processes on loopback ports, driven only through
+/// their HTTP API, the way an operator's scripts would.
+@Suite(.serialized) struct ServeBlackBoxTests {
+    /// A running `starling serve` process and the addresses it printed.
+    struct Peer {
+        let process: ChildProcess
+        let http: String
+        let gossip: String
+        let directory: TemporaryDirectory
+
+        /// Starts a peer on `directory`; ports 0 let the kernel choose unless given.
+        static func start(
+            _ directory: TemporaryDirectory, gossip: String = "127.0.0.1:0", join: [String] = []
+        ) throws -> Peer {
+            var arguments = ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"]
+            for seed in join { arguments += ["--join", seed] }
+            let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
+            guard let line = process.waitForLine(where: { $0.contains("HTTP on ") }),
+                  let gossip = Self.field(after: "gossip on ", in: line),
+                  let http = Self.field(after: "HTTP on ", in: line)
+            else {
+                process.kill()
+                throw PeerDidNotStart(output: process.outputLines)
+            }
+            return Peer(process: process, http: "http://" + http, gossip: gossip, directory: directory)
+        }
+
+        static func field(after marker: String, in line: String) -> String? {
+            line.components(separatedBy: marker).dropFirst().first?.components(separatedBy: ";").first
+        }
+    }
+
+    struct PeerDidNotStart: Error, CustomStringConvertible {
+        let output: [String]
+        var description: String { "starling serve did not start: \(output)" }
+    }
+
+    /// Sends a request and returns the status and the parsed JSON body (nil when empty).
+    static func request(
+        _ method: HTTPMethod, _ url: String, body: String? = nil
+    ) async throws -> (status: Int, json: Any?) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        let json = bytes.readableBytes == 0 ? nil : try JSONSerialization.jsonObject(with: Data(buffer: bytes))
+        return (Int(response.status.code), json)
+    }
+
+    /// Every live key of a peer's `default` store with its value, read through paged `list`.
+    static func contents(of peer: Peer) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        var after = ""
+        while true {
+            let query = after.isEmpty ? "limit=1000" : "limit=1000&after=\(after)"
+            let (status, json) = try await request(.GET, "\(peer.http)/v1/stores/default/entries?\(query)")
+            guard status == 200, let page = json as? [String: Any], let items = page["items"] as? [[String: Any]]
+            else { throw PeerDidNotStart(output: ["list answered \(status)"]) }
+            for item in items {
+                let value = try JSONSerialization.data(withJSONObject: item["value"] ?? NSNull(), options: [.fragmentsAllowed, .sortedKeys])
+                result[item["key"] as? String ?? ""] = String(decoding: value, as: UTF8.self)
+            }
+            guard page["has_more"] as? Bool == true, let cursor = page["cursor"] as? String else { return result }
+            after = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
+        }
+    }
+
+    /// Waits until `peer` holds exactly `expected`.
+    static func holds(_ peer: Peer, _ expected: [String: String], timeout: Duration = .seconds(60)) async -> Bool {
+        await eventually(timeout: timeout, interval: .milliseconds(100)) {
+            (try? await contents(of: peer)) == expected
+        }
+    }
+
+    @Test func writesThroughOnePeerAreReadThroughAnotherAndAKilledPeerCatchesUp() async throws {
+        let dirs = (0..<3).map { _ in TemporaryDirectory() }
+        defer { dirs.forEach { $0.remove() } }
+        let a = try Peer.start(dirs[0])
+        let b = try Peer.start(dirs[1], join: [a.gossip])
+        var c = try Peer.start(dirs[2], join: [a.gossip])
+
+        var expected: [String: String] = [:]
+        for index in 0..<40 {
+            let key = "users/\(index)"
+            let (status, _) = try await Self.request(
+                .PUT, "\(a.http)/v1/stores/default/entries/\(key)", body: #"{"value": {"n": \#(index)}}"#)
+            #expect(status == 200)
+            expected[key] = #"{"n":\#(index)}"#
+        }
+        #expect(await Self.holds(b, expected), "a write through one peer is readable through another")
+        #expect(await Self.holds(c, expected))
+        let (status, json) = try await Self.request(.GET, "\(c.http)/v1/stores/default/entries/users/7")
+        #expect(status == 200)
+        #expect((json as? [String: Any])?["key"] as? String == "users/7")
+
+        // SIGKILL one peer; the others keep taking writes and deletes while it is down.
+        c.process.kill(SIGKILL)
+        for index in 0..<20 {
+            _ = try await Self.request(.PUT, "\(b.http)/v1/stores/default/entries/late/\(index)", body: #"{"value": "x\#(index)"}"#)
+            expected["late/\(index)"] = #""x\#(index)""#
+        }
+        for index in 0..<10 {
+            let (status, json) = try await Self.request(.DELETE, "\(a.http)/v1/stores/default/entries/users/\(index)")
+            #expect(status == 200 && (json as? [String: Any])?["deleted"] as? Bool == true)
+            expected["users/\(index)"] = nil
+        }
+        for _ in 0..<3 {
+            _ = try await Self.request(.POST, "\(a.http)/v1/stores/default/incr", body: #"{"key": "hits", "amount": 2}"#)
+            _ = try await Self.request(.POST, "\(b.http)/v1/stores/default/incr", body: #"{"key": "hits"}"#)
+        }
+        expected["hits"] = "9"
+
+        // Restarted on the same data directory and gossip port, it catches up with everything.
+        c = try Peer.start(dirs[2], gossip: c.gossip, join: [a.gossip])
+        #expect(await Self.holds(c, expected), "the restarted peer caught up")
+        #expect(await Self.holds(a, expected))
+        #expect(await Self.holds(b, expected))
+        for peer in [a, b, c] { peer.process.kill(SIGTERM) }
+        for peer in [a, b, c] { #expect(peer.process.waitForExit() == 0, "SIGTERM stops a peer cleanly") }
+    }
+}
