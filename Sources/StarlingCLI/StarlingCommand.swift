@@ -6,6 +6,6 @@ struct StarlingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "starling",
         abstract: "An eventually consistent, replicated key-value store.",
-        subcommands: [Serve.self, Bench.self, Debug.self]
+        subcommands: [Serve.self, Cluster.self, Bench.self, Debug.self]
     )
 }

@@ -130,4 +130,32 @@ import Testing
         for peer in [a, b, c] { peer.process.kill(SIGTERM) }
         for peer in [a, b, c] { #expect(peer.process.waitForExit() == 0, "SIGTERM stops a peer cleanly") }
     }
+
+    @Test func clusterUpStartsPeersThatReplicateAndStopsThemOnSIGINT() async throws {
+        let root = TemporaryDirectory()
+        defer { root.remove() }
+        // Ports from a range the kernel does not hand out as ephemeral ones (32768+).
+        let httpPort = Int.random(in: 20_000..<25_000), gossipPort = Int.random(in: 25_000..<30_000)
+        let cluster = try ChildProcess(
+            Fixtures.starlingExecutable,
+            ["cluster", "up", "3", "--data-root", root.path, "--http-port", "\(httpPort)", "--gossip-port", "\(gossipPort)"])
+        #expect(cluster.waitForLine(where: { $0.contains("3 peers running") }) != nil, "\(cluster.outputLines)")
+        let first = "http://127.0.0.1:\(httpPort)", third = "http://127.0.0.1:\(httpPort + 2)"
+        let (status, _) = try await Self.request(.PUT, "\(first)/v1/stores/default/entries/greeting", body: #"{"value": "hello"}"#)
+        #expect(status == 200)
+        let replicated = await eventually {
+            (try? await Self.request(.GET, "\(third)/v1/stores/default/entries/greeting").status) == 200
+        }
+        #expect(replicated, "a write on peer 1 appears on peer 3")
+
+        cluster.kill(SIGINT)
+        #expect(cluster.waitForExit() == 0)
+        #expect(cluster.outputLines.contains("stopping 3 peers"))
+        // Every peer released its data directory: it opens again at once.
+        for peer in 1...3 {
+            let reopened = try ChildProcess(Fixtures.starlingExecutable, ["debug", "hold", "--data-dir", root.appending("peer-\(peer)")])
+            #expect(reopened.waitForLine(where: { $0.contains("holding") }) != nil, "peer \(peer): \(reopened.outputLines)")
+            reopened.kill()
+        }
+    }
 }
