@@ -47,11 +47,13 @@ extension HTTPAPI {
         return ["ok": .bool(try await store.mset(entries, ttl: try body.integer("ttl") ?? 0))]
     }
 
-    /// `GET /v1/cluster`: this node's id and every known member with its replication lag.
+    /// `GET /v1/cluster`: this node's id and gossip address, and every known member with its
+    /// state and replication lag.
     func cluster() async -> JSONValue {
         let members = await replication?.members() ?? []
         return [
             "id": .string(node.id.description),
+            "address": replication.map { .string($0.address.description) } ?? .null,
             "members": .array(members.sorted { $0.update.id < $1.update.id }.map(memberObject)),
         ]
     }

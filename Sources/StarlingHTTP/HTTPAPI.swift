@@ -46,6 +46,7 @@ public struct HTTPAPI: Sendable {
     /// - Returns: the router, ready for `Application(router:)`.
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: APIErrorMiddleware())
         addRoutes(to: router)
         return router
     }

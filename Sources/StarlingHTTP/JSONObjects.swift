@@ -54,6 +54,7 @@ func memberObject(_ member: MemberSnapshot) -> JSONValue {
         "incarnation": .integer(Int64(truncatingIfNeeded: member.update.incarnation)),
         "lag_seq": .integer(member.lagSeq),
         "lag_millis": .integer(member.lagMillis),
+        "lag_seconds": .number(Double(member.lagMillis) / 1000),
         "last_ack": member.lastAckMillis.map { .integer($0) } ?? .null,
     ]
 }

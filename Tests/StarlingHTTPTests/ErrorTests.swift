@@ -80,4 +80,15 @@ struct ErrorTests {
             #expect(try await api.send(.head, "/v1/stores/nope/entries/k").status == .notFound)
         }
     }
+
+    @Test("a path without a route is 404 NOT_FOUND with the API's error body")
+    func unmatchedRoute() async throws {
+        try await withAPI { api, _, store in
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/nope"), (.get, "/v1/stores/default/nope"), (.post, "/v1/stores/default/info"),
+            ] {
+                try await expectFailure(api, store, method, path, nil, status: .notFound, kind: "NOT_FOUND")
+            }
+        }
+    }
 }

@@ -17,7 +17,7 @@ public actor ReplicationEngine {
     let logger: Logger
     let sealer: DatagramSealer
     /// The address peers reach this node at.
-    public let address: PeerAddress
+    public nonisolated let address: PeerAddress
     var replicator: Replicator
     var membership: Membership
     var assembler = FragmentAssembler()
