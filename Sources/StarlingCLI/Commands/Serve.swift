@@ -73,40 +73,26 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--durability must be process or power, not \(durability)")
         }
         settings.storage.durability = durability
-        let replication = try replicationSettings()
-        let node: Node
+        var configuration = StarlingServer.Configuration()
+        configuration.dataDirectory = dataDir
+        configuration.node = settings
+        configuration.replication = try replicationSettings()
+        configuration.httpHost = httpAddress.host
+        configuration.httpPort = Int(httpAddress.port)
+        let server: StarlingServer
         do {
-            node = try Node.open(directory: dataDir, settings: settings, logger: logger)
+            server = try await StarlingServer.start(configuration, logger: logger)
         } catch {
             throw CleanExit.message("error: \(error.kind.name): \(error.message)")
         }
-        let peer: UDPReplication
-        do {
-            peer = try await UDPReplication.start(node: node, settings: replication, logger: logger)
-        } catch {
-            await node.close()
-            throw CleanExit.message("error: \(error.kind.name): \(error.message)")
-        }
-        let listener: HTTPListener
-        do {
-            listener = try await HTTPListener.start(
-                api: HTTPAPI(node: node, replication: peer.engine), host: httpAddress.host,
-                port: Int(httpAddress.port), logger: logger)
-        } catch {
-            await peer.stop()
-            await node.close()
-            throw CleanExit.message("error: UNAVAILABLE: cannot serve HTTP on \(http): \(error)")
-        }
+        let node = server.node
         let stores = node.storeNamesSorted.joined(separator: ", ")
-        let httpShown = "\(httpAddress.host):\(listener.port.map(String.init) ?? String(httpAddress.port))"
         LineOutput.emit(
-            "starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(peer.boundAddress); "
-                + "HTTP on \(httpShown); Ctrl-C to stop")
+            "starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(server.replication.boundAddress); "
+                + "HTTP on \(httpAddress.host):\(server.httpPort); Ctrl-C to stop")
         await SignalWaiter.waitForTermination()
         LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
-        await listener.stop()
-        await peer.stop()
-        await node.close()
+        await server.shutdown()
     }
 
     private func replicationSettings() throws -> ReplicationSettings {

@@ -1,10 +1,9 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import StarlingHTTP
 
-/// The HTTP API listener of `starling serve`: a Hummingbird application in its own service
-/// group, so the command can stop it gracefully on its own signal handling.
+/// The HTTP listener of a ``StarlingServer``: a Hummingbird application in its own service
+/// group, so the server stops it gracefully on its own signal handling.
 struct HTTPListener {
     /// The group running the application.
     let group: ServiceGroup
