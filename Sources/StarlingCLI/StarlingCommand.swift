@@ -6,6 +6,12 @@ struct StarlingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "starling",
         abstract: "An eventually consistent, replicated key-value store.",
-        subcommands: [Serve.self, Bench.self, Debug.self]
+        subcommands: [
+            Serve.self, Bench.self, Debug.self,
+            GetCommand.self, EntryCommand.self, HasCommand.self, DelCommand.self, TTLCommand.self, SetCommand.self,
+            PutCommand.self, ListCommand.self, KeysCommand.self, IncrCommand.self, DecrCommand.self,
+            ExpireCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self, StatsCommand.self,
+            ClearCommand.self, ClusterCommand.self,
+        ]
     )
 }

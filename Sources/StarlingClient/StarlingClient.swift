@@ -16,7 +16,8 @@ import StarlingCore
 public final class StarlingClient: Sendable {
     /// Settings of a client.
     public struct Settings: Sendable {
-        /// The longest wait for a TCP connection. Default 5 seconds.
+        /// The longest wait for a TCP connection; a refused connection fails at once, without
+        /// retries. Default 5 seconds.
         public var connectTimeout: Duration = .seconds(5)
         /// The longest wait for a whole request, from sending to the last byte of the answer.
         /// Default 30 seconds.
@@ -59,6 +60,9 @@ public final class StarlingClient: Sendable {
         configuration.timeout = HTTPClient.Configuration.Timeout(
             connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.requestTimeout))
         configuration.redirectConfiguration = .disallow
+        // A refused connection fails the call at once instead of retrying until the connect
+        // timeout: the endpoint either runs starling serve or it does not.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         try self.init(validated: base, store: store, token: token, settings: settings, http: http, owns: true)
     }
