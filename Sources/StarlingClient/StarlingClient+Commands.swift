@@ -54,7 +54,7 @@ extension StarlingClient {
         guard values.count == keys.count else {
             throw .internal("mget of \(keys.count) keys answered \(values.count) values")
         }
-        return values.map { $0 == .null ? nil : $0 }
+        return values.map { value -> JSONValue? in value == .null ? Optional.none : value }
     }
 
     /// Sets every key of `entries` in one transaction: all or nothing.

@@ -49,6 +49,13 @@ struct CommandOutput: Equatable {
     /// The exit status.
     var status: Int32
 
+    /// An output of its parts.
+    init(stdout: String, stderr: String, status: Int32) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.status = status
+    }
+
     /// The output of `result`, as JSON or as text.
     init(_ result: CommandResult, json: Bool) {
         let shown = json ? result.json?.description ?? "" : result.text
