@@ -26,8 +26,8 @@ enum ClientFailure {
         }
         let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
         let shown = excerpt.isEmpty ? "an empty body" : "\"\(excerpt)\""
-        return StoreError(
-            kind(ofStatus: status), "\(endpoint) answered HTTP \(status) with \(shown); is it a starling serve endpoint?")
+        let message = "\(endpoint) answered HTTP \(status) with \(shown); is it a starling serve endpoint?"
+        return StoreError(kind(ofStatus: status), message)
     }
 
     /// The error kind of an HTTP status (API.md, "Errors"): the inverse of the server's mapping.

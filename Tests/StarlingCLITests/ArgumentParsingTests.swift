@@ -42,7 +42,8 @@ import Testing
         let set = try parse(["set", "k", "{\"a\":1}", "--ttl", "30"], as: SetCommand.self)
         #expect(set.key == "k" && set.value == "{\"a\":1}" && set.ttl == 30)
         #expect(try parse(["set", "k", "v"], as: SetCommand.self).ttl == 0)
-        let put = try parse(["put", "k", "v", "--ttl", "5", "--only-if-absent", "--if-version", "x"], as: PutCommand.self)
+        let put = try parse(
+            ["put", "k", "v", "--ttl", "5", "--only-if-absent", "--if-version", "x"], as: PutCommand.self)
         #expect(put.key == "k" && put.value == "v" && put.ttl == 5 && put.onlyIfAbsent && put.ifVersion == "x")
         let plain = try parse(["put", "k", "v"], as: PutCommand.self)
         #expect(!plain.onlyIfAbsent && plain.ifVersion == nil)

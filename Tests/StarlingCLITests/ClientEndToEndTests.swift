@@ -10,7 +10,10 @@ import Testing
     @Test func readsAndWritesEntriesWhateverTheKey() async throws {
         try await TestServer.with { server in
             try await server.withClient { client async throws in
-                let keys = ["plain", "a/b/c", "with space", "q?x=1&y#z", "100%", "plus+sign", "é☃", "/lead", "a//b", "a/../b", "./x"]
+                let keys = [
+                    "plain", "a/b/c", "with space", "q?x=1&y#z", "100%", "plus+sign", "é☃", "/lead", "a//b",
+                    "a/../b", "./x",
+                ]
                 for (index, key) in keys.enumerated() {
                     #expect(try await client.set(key, ["n": .integer(Int64(index))]))
                     #expect(try server.store.get(key) == ["n": .integer(Int64(index))], "\(key)")

@@ -16,7 +16,8 @@ import Testing
             router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port) },
             logger: TestNode.quietLogger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: TestNode.quietLogger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [app], logger: TestNode.quietLogger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next() ?? nil)
@@ -39,7 +40,9 @@ import Testing
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encoded())))
         }
         try await withServer(router) { endpoint in
-            let withToken = try await StarlingClient.with(endpoint: endpoint, token: "s3cret") { try await $0.cluster() }
+            let withToken = try await StarlingClient.with(endpoint: endpoint, token: "s3cret") {
+                try await $0.cluster()
+            }
             #expect(withToken.id == "Bearer s3cret")
             let without = try await StarlingClient.with(endpoint: endpoint) { try await $0.cluster() }
             #expect(without.id == "none")
@@ -58,7 +61,8 @@ import Testing
             try await StarlingClient.with(endpoint: endpoint) { client in
                 let gateway = await #expect(throws: StoreError.self) { try await client.info() }
                 #expect(gateway?.kind == .internal)
-                #expect(gateway?.message == "\(endpoint) answered HTTP 502 with \"upstream down\"; is it a starling serve endpoint?")
+                let expected = "\(endpoint) answered HTTP 502 with \"upstream down\"; is it a starling serve endpoint?"
+                #expect(gateway?.message == expected)
                 let malformed = await #expect(throws: StoreError.self) { try await client.stats() }
                 #expect(malformed?.kind == .internal && malformed?.message.contains("total_keys") == true)
                 let unrouted = await #expect(throws: StoreError.self) { try await client.keys() }
