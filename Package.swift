@@ -135,6 +135,8 @@ let package = Package(
                 "StarlingCore",
                 "StarlingTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Black-box tests: real `starling serve` processes driven through their HTTP API.

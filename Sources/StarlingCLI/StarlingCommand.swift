@@ -1,11 +1,17 @@
 import ArgumentParser
 
-/// The `starling` command: runs a peer, and measures one.
+/// The `starling` command: runs a peer or a local cluster, talks to one, and measures one.
 @main
 struct StarlingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "starling",
         abstract: "An eventually consistent, replicated key-value store.",
-        subcommands: [Serve.self, Cluster.self, Bench.self, Debug.self]
+        subcommands: [
+            Serve.self, Cluster.self,
+            GetCommand.self, EntryCommand.self, HasCommand.self, DelCommand.self, TTLCommand.self, SetCommand.self,
+            PutCommand.self, ListCommand.self, KeysCommand.self, IncrCommand.self, DecrCommand.self,
+            ExpireCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self, StatsCommand.self,
+            ClearCommand.self, Bench.self, Debug.self,
+        ]
     )
 }

@@ -1,0 +1,45 @@
+/// What `GET /v1/cluster` reports: this node and every member it knows, with replication lag.
+public struct ClusterStatus: Sendable, Hashable {
+    /// One member of the cluster as the answering node sees it.
+    public struct Member: Sendable, Hashable {
+        /// The member's node id.
+        public var id: String
+        /// Its gossip address, `HOST:PORT`.
+        public var address: String
+        /// `alive`, `suspect`, `dead` or `left`.
+        public var state: String
+        /// Its incarnation number (bumped when it refutes a suspicion).
+        public var incarnation: Int64
+        /// How many local changes it has not acknowledged yet.
+        public var lagSeq: Int64
+        /// How old, in milliseconds, the oldest change it has not acknowledged is.
+        public var lagMillis: Int64
+        /// When it last acknowledged, in Unix milliseconds, or nil if it never did.
+        public var lastAckMillis: Int64?
+
+        /// Creates a member.
+        public init(
+            id: String, address: String, state: String, incarnation: Int64, lagSeq: Int64, lagMillis: Int64,
+            lastAckMillis: Int64?
+        ) {
+            self.id = id
+            self.address = address
+            self.state = state
+            self.incarnation = incarnation
+            self.lagSeq = lagSeq
+            self.lagMillis = lagMillis
+            self.lastAckMillis = lastAckMillis
+        }
+    }
+
+    /// The answering node's id.
+    public var id: String
+    /// Every member it knows, sorted by id; empty for a node without peers.
+    public var members: [Member]
+
+    /// Creates a status.
+    public init(id: String, members: [Member]) {
+        self.id = id
+        self.members = members
+    }
+}
