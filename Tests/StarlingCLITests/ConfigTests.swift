@@ -277,7 +277,10 @@ struct ConfigTests {
     @Test("unknown keys and STARLING_ variables are refused with their name")
     func unknownNames() {
         let key = failure { () throws(ConfigError) in try resolve(toml: "data_dir = \"d\"\nhtpp = \"127.0.0.1:1\"") }
-        #expect(key == ConfigError(setting: "htpp", origin: .file("starling.toml"), problem: "no such setting; did you mean http?"))
+        #expect(
+            key
+                == ConfigError(
+                    setting: "htpp", origin: .file("starling.toml"), problem: "no such setting; did you mean http?"))
         let table = failure { () throws(ConfigError) in try resolve(toml: "[server]\nhttp = \"127.0.0.1:1\"") }
         #expect(table?.setting == "server")
         #expect(table?.problem == "no such setting")
@@ -340,7 +343,9 @@ struct ConfigTests {
             #expect(throws: Never.self) { try resolve(flags: ["http": .unparsed("\(host):1")]) }
         }
         let refused = failure { () throws(ConfigError) in
-            try resolve(toml: "allow_remote_http = true", flags: ["http": .unparsed("10.0.0.1:1"), "allow_remote_http": .boolean(false)])
+            try resolve(
+                toml: "allow_remote_http = true",
+                flags: ["http": .unparsed("10.0.0.1:1"), "allow_remote_http": .boolean(false)])
         }
         #expect(refused?.setting == "http")
     }

@@ -12,7 +12,8 @@ import Testing
 struct MetricsEndpointTests {
     /// Runs `body` against the API of a fresh test node whose settings carry `registry`.
     func withMetricsAPI(
-        _ registry: PrometheusCollectorRegistry?, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+        _ registry: PrometheusCollectorRegistry?,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         var settings = HTTPAPI.Settings()
         settings.metrics = registry
@@ -73,7 +74,8 @@ struct MetricsEndpointTests {
         let factory = PrometheusMetricsFactory(registry: registry)
         CoreMetrics.Counter(label: "starling_datagrams_sent_total", dimensions: [("node", "n1")], factory: factory)
             .increment(by: 7)
-        CoreMetrics.Gauge(label: "starling_member_lag_seq", dimensions: [("node", "n1"), ("member", "n2")], factory: factory)
+        let lagDimensions = [("node", "n1"), ("member", "n2")]
+        CoreMetrics.Gauge(label: "starling_member_lag_seq", dimensions: lagDimensions, factory: factory)
             .record(42)
         try await withMetricsAPI(registry) { client in
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)

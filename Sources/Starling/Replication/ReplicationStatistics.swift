@@ -109,7 +109,8 @@ struct ReplicationMetrics: Sendable {
             counter.increment()
             return
         }
-        let counter = Counter(label: "starling_datagrams_dropped_total", dimensions: [("node", node), ("reason", reason)])
+        let dimensions = [("node", node), ("reason", reason)]
+        let counter = Counter(label: "starling_datagrams_dropped_total", dimensions: dimensions)
         droppedCounters[reason] = counter
         counter.increment()
     }

@@ -15,7 +15,9 @@ extension ServeSetting {
                 setting.defaultIsTOML ? "`\(setting.defaultText)`" : setting.defaultText,
                 setting.doc,
             ]
-            lines.append("| " + cells.map { $0.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }.joined(separator: " | ") + " |")
+            let escaped = cells.map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+                .map { $0.joined(separator: "\\|") }
+            lines.append("| " + escaped.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n")
     }

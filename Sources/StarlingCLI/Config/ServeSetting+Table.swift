@@ -4,7 +4,7 @@ extension ServeSetting {
     /// Every setting of `starling serve`, in the order the reference and `--print-config` show.
     static var all: [ServeSetting] {
         [
-            ServeSetting("data_dir", \.dataDir, .text, doc: "The data directory, created if needed."),
+            ServeSetting("data_dir", \.dataDir, .path, doc: "The data directory, created if needed."),
             ServeSetting(
                 "stores", \.stores, .textList, flag: "--store",
                 doc: "Stores to host besides `default` (the flag repeats; the variable is comma-separated)."),
@@ -28,7 +28,7 @@ extension ServeSetting {
                 "join", \.join, .addressList,
                 doc: "Gossip addresses of peers to join (the flag repeats; the variable is comma-separated)."),
             ServeSetting(
-                "cluster_key_file", \.clusterKeyFile, SettingType.text.optional,
+                "cluster_key_file", \.clusterKeyFile, SettingType.path.optional,
                 doc: "A file of base64 cluster keys, one per line, the first used to send: authenticates and "
                     + "encrypts gossip. Unset: gossip is in the clear."),
             ServeSetting(
@@ -69,9 +69,11 @@ extension ServeSetting {
             ServeSetting(
                 "tombstone_grace", \.tombstoneGraceMillis, .duration(minimum: 0),
                 doc: "How long a deletion's tombstone is kept after every member has it."),
-            ServeSetting("log_level", \.logLevel, .logLevel, doc: "The least severe log level written to stderr."),
             ServeSetting(
-                "policy_file", \.policyFile, SettingType.text.optional,
+                "log_level", \.logLevel, .logLevel,
+                doc: "The least severe level logged to stderr: trace, debug, info, notice, warning, error or critical."),
+            ServeSetting(
+                "policy_file", \.policyFile, SettingType.path.optional,
                 doc: "The access policy file (checked readable; access policies are not enforced yet)."),
         ]
     }

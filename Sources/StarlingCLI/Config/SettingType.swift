@@ -21,6 +21,9 @@ extension SettingType where Value == String {
             return text
         }, toml: tomlString)
     }
+
+    /// A file or directory path: non-empty text.
+    static var path: Self { Self(name: "path", parse: text.parse, toml: tomlString) }
 }
 
 extension SettingType where Value == Int {
