@@ -6,6 +6,7 @@ extension HTTPAPI {
     /// Adds every route of the API to `router`.
     /// - Parameter router: the router to extend.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        addMetrics(to: router)
         router.get("/healthz") { _, _ in JSONResponse.ok(["status": "ok"]) }
         router.get("/v1/cluster") { _, _ in await respond { await cluster() } }
         router.get("/v1/stores") { _, _ in

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import Prometheus
 public import Starling
 
 /// The HTTP API of `starling serve` (API.md, "HTTP API") for one ``Node``: every store
@@ -14,6 +15,10 @@ public struct HTTPAPI: Sendable {
         /// The largest request body accepted, in bytes; a larger one is refused with 400
         /// `INVALID`. Default nil: 1 MiB plus the node's `maxValueBytes`.
         public var maxBodyBytes: Int?
+
+        /// The registry `GET /metrics` exposes and HTTP request metrics are recorded in.
+        /// Default nil: no `/metrics` route and no request metrics.
+        public var metrics: PrometheusCollectorRegistry?
 
         /// Default settings.
         public init() {}

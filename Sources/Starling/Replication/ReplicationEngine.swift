@@ -30,7 +30,7 @@ public actor ReplicationEngine {
     var caughtUpMillis: [NodeID: Int64] = [:]
     /// Counters of what the engine did; also reported through swift-metrics.
     public internal(set) var statistics = ReplicationStatistics()
-    let metrics: ReplicationMetrics
+    var metrics: ReplicationMetrics
 
     /// Creates an engine; call ``start()`` next.
     /// - Parameters:
@@ -114,6 +114,7 @@ public actor ReplicationEngine {
             if lagSeq == 0 || caughtUpMillis[member.id] == nil { caughtUpMillis[member.id] = now }
             metrics.lag(member: member.id, seq: lagSeq, millis: lagMillis(member.id, lagSeq: lagSeq, now: now))
         }
+        metrics.retainLag(of: Set(membership.members.map(\.id)))
     }
 
     // MARK: Timers

@@ -41,6 +41,10 @@ struct ReplicationMetrics: Sendable {
     private let entriesApplied: Counter
     private let repairs: Counter
     private let node: String
+    /// Each member's lag gauges, created when the member is first reported, not on every tick.
+    private var lagGauges: [NodeID: (seq: Gauge, seconds: Gauge)] = [:]
+    /// The dropped-datagram counter of each reason seen.
+    private var droppedCounters: [String: Counter] = [:]
 
     init(node: NodeID) {
         self.node = node.description
@@ -74,13 +78,40 @@ struct ReplicationMetrics: Sendable {
 
     func repair() { repairs.increment() }
 
-    func lag(member: NodeID, seq: Int64, millis: Int64) {
-        let dimensions = [("node", node), ("member", member.description)]
-        Gauge(label: "starling_member_lag_seq", dimensions: dimensions).record(seq)
-        Gauge(label: "starling_member_lag_seconds", dimensions: dimensions).record(Double(millis) / 1000)
+    mutating func lag(member: NodeID, seq: Int64, millis: Int64) {
+        let gauges: (seq: Gauge, seconds: Gauge)
+        if let existing = lagGauges[member] {
+            gauges = existing
+        } else {
+            let dimensions = [("node", node), ("member", member.description)]
+            gauges = (
+                Gauge(label: "starling_member_lag_seq", dimensions: dimensions),
+                Gauge(label: "starling_member_lag_seconds", dimensions: dimensions)
+            )
+            lagGauges[member] = gauges
+        }
+        gauges.seq.record(seq)
+        gauges.seconds.record(Double(millis) / 1000)
     }
 
-    func dropped(reason: String) {
-        Counter(label: "starling_datagrams_dropped_total", dimensions: [("node", node), ("reason", reason)]).increment()
+    /// Removes the lag gauges of members not in `members`, so a forgotten member's last lag is
+    /// not reported forever.
+    mutating func retainLag(of members: Set<NodeID>) {
+        for (member, gauges) in lagGauges where !members.contains(member) {
+            gauges.seq.destroy()
+            gauges.seconds.destroy()
+            lagGauges[member] = nil
+        }
+    }
+
+    mutating func dropped(reason: String) {
+        if let counter = droppedCounters[reason] {
+            counter.increment()
+            return
+        }
+        let dimensions = [("node", node), ("reason", reason)]
+        let counter = Counter(label: "starling_datagrams_dropped_total", dimensions: dimensions)
+        droppedCounters[reason] = counter
+        counter.increment()
     }
 }

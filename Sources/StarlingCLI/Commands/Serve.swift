@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Starling
 import StarlingCore
 import StarlingHTTP
@@ -12,122 +14,181 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Opens (creating if needed) the data directory, hosts the `default` store and any \
             --store given, replicates with the peers it reaches through --join (gossip over UDP), \
-            serves the HTTP API on --http, expires keys in the background, and on SIGINT or \
-            SIGTERM stops the HTTP API, leaves the cluster, finishes queued writes and closes the \
-            database cleanly. There is no access policy yet, so --http must be a loopback address \
-            unless --allow-remote-http is given.
+            serves the HTTP API on --http (with Prometheus metrics at GET /metrics), expires keys in \
+            the background, and on SIGINT or SIGTERM stops the HTTP API, leaves the cluster, \
+            finishes queued writes and closes the database cleanly. There is no access policy yet, \
+            so --http must be a loopback address unless --allow-remote-http is given.
+
+            Every setting can also come from a TOML file (--config FILE or STARLING_CONFIG) and \
+            from an environment variable STARLING_<SETTING> (lists comma-separated); flags win over \
+            the environment, which wins over the file. Unknown keys and variables are refused.
 
             Examples:
               starling serve
               starling serve --data-dir /var/lib/starling --gossip 0.0.0.0:7946 \\
                   --advertise 10.0.0.1:7946 --join 10.0.0.2:7946 --join 10.0.0.3:7946
-              starling serve --cluster-key-file /etc/starling/cluster.keys
+              starling serve --config /etc/starling/starling.toml
+              STARLING_JOIN=10.0.0.2:7946,10.0.0.3:7946 starling serve --cluster-key-file /etc/starling/cluster.keys
             """
     )
 
-    @Option(help: "The data directory.")
-    var dataDir = "./starling-data"
+    @Option(help: "A TOML configuration file (STARLING_CONFIG).")
+    var config: String?
 
-    @Option(name: .customLong("store"), help: "A store to host besides `default` (repeatable).")
+    @Option(help: ArgumentHelp(ServeSetting.help("data_dir"), valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .customLong("store"), help: ArgumentHelp(ServeSetting.help("stores"), valueName: "id"))
     var stores: [String] = []
 
-    @Option(help: "What an acknowledged write survives: process (default) or power.")
-    var durability = "process"
+    @Option(help: ArgumentHelp(ServeSetting.help("durability"), valueName: "process|power"))
+    var durability: String?
 
-    @Option(help: "TCP address of the HTTP API (HOST:PORT); loopback only unless --allow-remote-http.")
-    var http = "127.0.0.1:7070"
+    @Option(help: ArgumentHelp(ServeSetting.help("http"), valueName: "host:port"))
+    var http: String?
 
-    @Flag(help: """
-        Let --http bind a non-loopback address. No access policy exists: anyone who can reach it \
-        can read and write every store.
-        """)
-    var allowRemoteHttp = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(ServeSetting.help("allow_remote_http")))
+    var allowRemoteHttp: Bool?
 
-    @Option(help: "UDP address for gossip (HOST:PORT).")
-    var gossip = "0.0.0.0:7946"
+    @Option(help: ArgumentHelp(ServeSetting.help("gossip"), valueName: "host:port"))
+    var gossip: String?
 
-    @Option(help: "The gossip address other peers reach this one at (HOST:PORT). Default: the gossip address, with 0.0.0.0 as 127.0.0.1.")
+    @Option(help: ArgumentHelp(ServeSetting.help("advertise"), valueName: "host:port"))
     var advertise: String?
 
-    @Option(name: .customLong("join"), help: "A peer's gossip address to join (HOST:PORT, repeatable).")
+    @Option(name: .customLong("join"), help: ArgumentHelp(ServeSetting.help("join"), valueName: "host:port"))
     var seeds: [String] = []
 
-    @Option(help: "A file of base64 cluster keys, one per line, the first used to send: authenticates and encrypts gossip.")
+    @Option(help: ArgumentHelp(ServeSetting.help("cluster_key_file"), valueName: "file"))
     var clusterKeyFile: String?
 
-    @Option(help: "The largest datagram sent, 1200 to 65000 bytes.")
-    var maxDatagram = 1_200
+    @Option(help: ArgumentHelp(ServeSetting.help("max_datagram"), valueName: "bytes"))
+    var maxDatagram: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_key_bytes"), valueName: "bytes"))
+    var maxKeyBytes: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_value_bytes"), valueName: "bytes"))
+    var maxValueBytes: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_clock_offset"), valueName: "duration"))
+    var maxClockOffset: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_body_bytes"), valueName: "bytes"))
+    var maxBodyBytes: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("round_interval"), valueName: "duration"))
+    var roundInterval: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("ack_timeout"), valueName: "duration"))
+    var ackTimeout: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("digest_interval"), valueName: "duration"))
+    var digestInterval: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("probe_interval"), valueName: "duration"))
+    var probeInterval: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("probe_timeout"), valueName: "duration"))
+    var probeTimeout: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("suspicion_timeout"), valueName: "duration"))
+    var suspicionTimeout: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("tombstone_grace"), valueName: "duration"))
+    var tombstoneGrace: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("log_level"), valueName: "level"))
+    var logLevel: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("policy_file"), valueName: "file"))
+    var policyFile: String?
+
+    @Flag(help: .hidden)
+    var printConfig = false
+
+    @Flag(help: .hidden)
+    var printSettingsReference = false
+
+    /// The flags given on the command line, by setting name; flags not given are absent.
+    func givenFlags() -> [String: SettingValue] {
+        let texts: [(String, String?)] = [
+            ("config", config), ("data_dir", dataDir), ("durability", durability), ("http", http),
+            ("gossip", gossip), ("advertise", advertise), ("cluster_key_file", clusterKeyFile),
+            ("max_datagram", maxDatagram), ("max_key_bytes", maxKeyBytes), ("max_value_bytes", maxValueBytes),
+            ("max_clock_offset", maxClockOffset), ("max_body_bytes", maxBodyBytes),
+            ("round_interval", roundInterval), ("ack_timeout", ackTimeout), ("digest_interval", digestInterval),
+            ("probe_interval", probeInterval), ("probe_timeout", probeTimeout),
+            ("suspicion_timeout", suspicionTimeout), ("tombstone_grace", tombstoneGrace),
+            ("log_level", logLevel), ("policy_file", policyFile),
+        ]
+        var flags: [String: SettingValue] = [:]
+        for case (let name, let text?) in texts { flags[name] = .unparsed(text) }
+        if !stores.isEmpty { flags["stores"] = .list(stores) }
+        if !seeds.isEmpty { flags["join"] = .list(seeds) }
+        if let allowRemoteHttp { flags["allow_remote_http"] = .boolean(allowRemoteHttp) }
+        return flags
+    }
 
     func run() async throws {
-        let httpAddress = try Self.address(http, option: "--http")
-        guard allowRemoteHttp || Self.isLoopback(httpAddress.host) else {
-            throw ValidationError(
-                "--http \(http) is not a loopback address and no access policy exists; "
-                    + "pass --allow-remote-http to serve it anyway")
+        if printSettingsReference {
+            LineOutput.emit(ServeSetting.markdownReference())
+            return
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let logger = Logger(label: "starling")
-        var settings = Node.Settings()
-        settings.stores += stores
-        guard let durability = StorageSettings.Durability(rawValue: durability) else {
-            throw ValidationError("--durability must be process or power, not \(durability)")
-        }
-        settings.storage.durability = durability
-        var configuration = StarlingServer.Configuration()
-        configuration.dataDirectory = dataDir
-        configuration.node = settings
-        configuration.replication = try replicationSettings()
-        configuration.httpHost = httpAddress.host
-        configuration.httpPort = Int(httpAddress.port)
-        let server: StarlingServer
+        let configuration: ServeConfiguration
         do {
-            server = try await StarlingServer.start(configuration, logger: logger)
+            configuration = try ServeConfiguration.resolve(
+                flags: givenFlags(), environment: ProcessInfo.processInfo.environment, readFile: TextFile.read)
         } catch {
-            throw CleanExit.message("error: \(error.kind.name): \(error.message)")
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
-        let node = server.node
-        let stores = node.storeNamesSorted.joined(separator: ", ")
+        if printConfig {
+            LineOutput.emit(configuration.tomlText())
+            return
+        }
+        try await serve(configuration)
+    }
+
+    /// Runs the peer `configuration` describes until SIGINT or SIGTERM.
+    private func serve(_ configuration: ServeConfiguration) async throws {
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "starling")
+        // Before the node and engine exist: their instruments are created with the factory in place.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var server = StarlingServer.Configuration()
+        server.dataDirectory = configuration.dataDir
+        server.node = configuration.nodeSettings
+        server.replication = configuration.replicationSettings
+        server.httpHost = configuration.http.host
+        server.httpPort = Int(configuration.http.port)
+        server.api.maxBodyBytes = configuration.maxBodyBytes
+        server.api.metrics = registry
+        let peer: StarlingServer
+        do {
+            peer = try await StarlingServer.start(server, logger: logger)
+        } catch {
+            throw Self.failure("\(error.kind.name): \(error.message)")
+        }
+        let stores = peer.node.storeNamesSorted.joined(separator: ", ")
         LineOutput.emit(
-            "starling node \(node.id) serving \(stores) from \(dataDir); gossip on \(server.replication.boundAddress); "
-                + "HTTP on \(httpAddress.host):\(server.httpPort); Ctrl-C to stop")
+            "starling node \(peer.node.id) serving \(stores) from \(configuration.dataDir); "
+                + "gossip on \(peer.replication.boundAddress); HTTP on \(configuration.http.host):\(peer.httpPort); "
+                + "Ctrl-C to stop")
         await SignalWaiter.waitForTermination()
         LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
-        await server.shutdown()
+        await peer.shutdown()
     }
 
-    private func replicationSettings() throws -> ReplicationSettings {
-        var settings = ReplicationSettings()
-        settings.bind = try Self.address(gossip, option: "--gossip")
-        settings.advertise = try advertise.map { try Self.address($0, option: "--advertise") }
-        settings.seeds = try seeds.map { try Self.address($0, option: "--join") }
-        settings.maxDatagram = maxDatagram
-        if let clusterKeyFile {
-            let contents: String
-            do {
-                contents = try String(contentsOfFile: clusterKeyFile, encoding: .utf8)
-            } catch {
-                throw ValidationError("--cluster-key-file: cannot read \(clusterKeyFile): \(error.localizedDescription)")
-            }
-            do {
-                settings.keyring = try ClusterKeyring(keyFileContents: contents)
-            } catch {
-                throw ValidationError("--cluster-key-file \(clusterKeyFile): \(error)")
-            }
-        }
-        return settings
-    }
-
-    /// Whether `host` is a loopback address: `localhost`, `::1` or a dotted IPv4 `127.x.x.x`.
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
-    }
-
-    static func address(_ text: String, option: String) throws -> PeerAddress {
-        guard let address = PeerAddress(parsing: text) else {
-            throw ValidationError("\(option) must be HOST:PORT, not \(text)")
-        }
-        return address
+    /// Prints `error: message` to stderr and gives the exit status of an error kind (1).
+    private static func failure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(1)
     }
 }

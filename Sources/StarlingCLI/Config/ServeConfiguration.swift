@@ -1,0 +1,76 @@
+import Logging
+import Starling
+import StarlingCore
+
+/// Everything `starling serve` runs with, resolved from defaults, a TOML file, `STARLING_*`
+/// environment variables and flags (``ServeConfiguration/resolve(flags:environment:readFile:)``).
+///
+/// The defaults here are the defaults of `starling serve`; ``ServeSetting/all`` documents each
+/// field under its setting name.
+struct ServeConfiguration {
+    var dataDir = "./starling-data"
+    /// Stores hosted besides `default`.
+    var stores: [String] = []
+    var durability = StorageSettings.Durability.process
+    var http = PeerAddress(host: "127.0.0.1", port: 7070)
+    var allowRemoteHTTP = false
+    var gossip = ReplicationSettings().bind
+    var advertise: PeerAddress?
+    var join: [PeerAddress] = []
+    var clusterKeyFile: String?
+    var maxDatagram = ReplicationSettings().maxDatagram
+    var maxKeyBytes = Limits().maxKeyBytes
+    var maxValueBytes = Limits().maxValueBytes
+    var maxClockOffsetMillis = Int64(NodeSettings().maxClockOffsetMillis)
+    /// The HTTP request body limit; nil: 1 MiB plus `maxValueBytes`.
+    var maxBodyBytes: Int?
+    var roundIntervalMillis = Replicator.Settings().roundIntervalMillis
+    var ackTimeoutMillis = Replicator.Settings().ackTimeoutMillis
+    var digestIntervalMillis = Replicator.Settings().digestIntervalMillis
+    var probeIntervalMillis = Membership.Settings().probeIntervalMillis
+    var probeTimeoutMillis = Membership.Settings().probeTimeoutMillis
+    var suspicionTimeoutMillis = Membership.Settings().suspicionTimeoutMillis
+    var tombstoneGraceMillis = ReplicationSettings().tombstoneGraceMillis
+    var logLevel = Logger.Level.info
+    /// The access policy file, checked readable; nothing reads the policy yet.
+    var policyFile: String?
+
+    /// The cluster keyring read from ``clusterKeyFile`` by the resolver.
+    var keyring: ClusterKeyring?
+    /// The configuration file read, if any, and where its path came from.
+    var configFile: (path: String, origin: SettingOrigin)?
+    /// Where each setting's value came from, by setting name; a setting absent here has its default.
+    var origins: [String: SettingOrigin] = [:]
+
+    /// Where `setting`'s value came from.
+    func origin(of setting: String) -> SettingOrigin { origins[setting] ?? .defaultValue }
+
+    /// The node's settings: stores, durability, limits, clock offset.
+    var nodeSettings: NodeSettings {
+        var settings = NodeSettings()
+        for store in stores where !settings.stores.contains(store) { settings.stores.append(store) }
+        settings.storage.durability = durability
+        settings.limits.maxKeyBytes = maxKeyBytes
+        settings.limits.maxValueBytes = maxValueBytes
+        settings.maxClockOffsetMillis = UInt64(maxClockOffsetMillis)
+        return settings
+    }
+
+    /// The replication settings: addresses, keyring, datagram size and protocol timing.
+    var replicationSettings: ReplicationSettings {
+        var settings = ReplicationSettings()
+        settings.bind = gossip
+        settings.advertise = advertise
+        settings.seeds = join
+        settings.keyring = keyring
+        settings.maxDatagram = maxDatagram
+        settings.tombstoneGraceMillis = tombstoneGraceMillis
+        settings.replicator.roundIntervalMillis = roundIntervalMillis
+        settings.replicator.ackTimeoutMillis = ackTimeoutMillis
+        settings.replicator.digestIntervalMillis = digestIntervalMillis
+        settings.membership.probeIntervalMillis = probeIntervalMillis
+        settings.membership.probeTimeoutMillis = probeTimeoutMillis
+        settings.membership.suspicionTimeoutMillis = suspicionTimeoutMillis
+        return settings
+    }
+}

@@ -1,0 +1,91 @@
+import StarlingCore
+
+extension ServeSetting {
+    /// Every setting of `starling serve`, in the order the reference and `--print-config` show.
+    static var all: [ServeSetting] {
+        [
+            ServeSetting("data_dir", \.dataDir, .path, doc: "The data directory, created if needed."),
+            ServeSetting(
+                "stores", \.stores, .textList, flag: "--store",
+                doc: "Stores to host besides `default` (the flag repeats; the variable is comma-separated)."),
+            ServeSetting(
+                "durability", \.durability, .durability,
+                doc: "What an acknowledged write survives: a crash of the process, or a power loss (fsync)."),
+            ServeSetting(
+                "http", \.http, .address,
+                doc: "TCP address of the HTTP API; a non-loopback host needs `allow_remote_http`."),
+            ServeSetting(
+                "allow_remote_http", \.allowRemoteHTTP, .boolean,
+                doc: "Let `http` bind a non-loopback address: there is no access policy yet, so anyone who can "
+                    + "reach it can read and write every store."),
+            ServeSetting("gossip", \.gossip, .address, doc: "UDP address replication and membership gossip bind to."),
+            ServeSetting(
+                "advertise", \.advertise, SettingType.address.optional,
+                defaultText: "the gossip address, 0.0.0.0 as 127.0.0.1",
+                doc: "The gossip address other peers reach this one at; set it when gossip binds 0.0.0.0 on a "
+                    + "multi-host cluster."),
+            ServeSetting(
+                "join", \.join, .addressList,
+                doc: "Gossip addresses of peers to join (the flag repeats; the variable is comma-separated)."),
+            ServeSetting(
+                "cluster_key_file", \.clusterKeyFile, SettingType.path.optional,
+                doc: "A file of base64 cluster keys, one per line, the first used to send: authenticates and "
+                    + "encrypts gossip. Unset: gossip is in the clear."),
+            ServeSetting(
+                "max_datagram", \.maxDatagram, .integer(1_200...65_000),
+                doc: "The largest datagram sent, in bytes (1200 to 65000); raise it only on loopback or "
+                    + "jumbo-frame networks."),
+            ServeSetting(
+                "max_key_bytes", \.maxKeyBytes, .integer(1...65_535),
+                doc: "The longest key, in UTF-8 bytes (1 to 65535)."),
+            ServeSetting(
+                "max_value_bytes", \.maxValueBytes, .integer(1...WireFormat.maxValueBytes),
+                doc: "The largest value, in canonical JSON bytes (1 to \(WireFormat.maxValueBytes))."),
+            ServeSetting(
+                "max_clock_offset", \.maxClockOffsetMillis, .duration(minimum: 1),
+                doc: "How far ahead of local time a replicated timestamp may be before its message is refused."),
+            ServeSetting(
+                "max_body_bytes", \.maxBodyBytes, SettingType.integer(1_024...Int(Int32.max)).optional,
+                defaultText: "1 MiB + max_value_bytes",
+                doc: "The largest HTTP request body, in bytes; a larger one is refused with 400 INVALID."),
+            ServeSetting(
+                "round_interval", \.roundIntervalMillis, .duration(minimum: 1),
+                doc: "The period of replication rounds, which resend unacknowledged deltas."),
+            ServeSetting(
+                "ack_timeout", \.ackTimeoutMillis, .duration(minimum: 1),
+                doc: "How long a delta may go unacknowledged before it is sent again."),
+            ServeSetting(
+                "digest_interval", \.digestIntervalMillis, .duration(minimum: 1),
+                doc: "The period of digest exchanges (anti-entropy repair) with one random member."),
+            ServeSetting(
+                "probe_interval", \.probeIntervalMillis, .duration(minimum: 1),
+                doc: "The failure detector's period: how often one member is probed. The same on every peer."),
+            ServeSetting(
+                "probe_timeout", \.probeTimeoutMillis, .duration(minimum: 1),
+                doc: "How long a probe waits for a direct ack before asking others; below `probe_interval`."),
+            ServeSetting(
+                "suspicion_timeout", \.suspicionTimeoutMillis, .duration(minimum: 1),
+                doc: "How long a member stays suspect before it is declared dead."),
+            ServeSetting(
+                "tombstone_grace", \.tombstoneGraceMillis, .duration(minimum: 0),
+                doc: "How long a deletion's tombstone is kept after every member has it."),
+            ServeSetting(
+                "log_level", \.logLevel, .logLevel,
+                doc: "The least severe level logged to stderr: trace, debug, info, notice, warning, error or critical."),
+            ServeSetting(
+                "policy_file", \.policyFile, SettingType.path.optional,
+                doc: "The access policy file (checked readable; access policies are not enforced yet)."),
+        ]
+    }
+
+    /// Environment variables named `STARLING_*` that are not `serve` settings and are left alone:
+    /// the client commands' endpoint and token, and the test suite's switches.
+    static let foreignEnvironmentVariables: Set<String> = [
+        "STARLING_ENDPOINT", "STARLING_TOKEN", "STARLING_DEBUG", "STARLING_WRITE_FIXTURES", "STARLING_CHAOS_SEEDS",
+        "STARLING_FUZZ_SEED",
+    ]
+
+    /// The configuration file's flag and variable, which are not settings of the file itself.
+    static let configFlag = "--config"
+    static let configEnvironmentVariable = "STARLING_CONFIG"
+}
