@@ -1,9 +1,10 @@
 """netlab scenario: a seeded workload and fault schedule, then convergence and safety checks.
 
-One worker thread per peer issues operations through that peer's HTTP API, one at a time,
-so the peer's own HLC orders them: every write a peer makes is stamped above every version
-that peer had stored before (it observes what it stores) and below every later write of its
-own. That bounds the stamp of writes whose version the API does not return (delete, clear,
+Worker threads (--clients per peer) issue operations through each peer's HTTP API and record
+when each started and finished. A peer's HLC orders what it does in real time: every write
+a peer makes is stamped above every version that peer returned to an operation that had
+finished before (it observes what it stores) and below every write of its own acknowledged
+to an operation that started after. That bounds the stamp of writes whose version the API does not return (delete, clear,
 writes without an answer), which is what makes last-writer-wins checkable:
 
 - present key: its value comes from a set on that key that was not refused; its version is
@@ -19,6 +20,7 @@ writes without an answer), which is what makes last-writer-wins checkable:
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import random
 import threading
@@ -52,6 +54,7 @@ class Op:
     deleted: bool | None = None
     error: str = ""
     started: float = 0
+    ended: float = 0
     lo: str = "0" * 32             # the peer had stored this version before the op was issued
     hi: str = INF                  # the peer acknowledged a write with this version after the op
 
@@ -74,15 +77,17 @@ class Fault:
 
 
 class Workload:
-    def __init__(self, lab: Lab, seed: int, hosts: int, rate: float):
+    def __init__(self, lab: Lab, seed: int, hosts: int, rate: float, clients: int):
         self.lab = lab
         self.hosts = hosts
         self.rate = rate
         self.register_keys = [f"k/{n:02d}" for n in range(8 * hosts)]
         self.counter_keys = [f"c/{n}" for n in range(6)]
         self.default_counter_keys = [f"dc/{n}" for n in range(3)]
+        self.clients = clients
         self.ops: dict[int, list[Op]] = {h: [] for h in range(1, hosts + 1)}
-        self.randoms = {h: random.Random(seed * 1000 + h) for h in range(1, hosts + 1)}
+        self.randoms = {(h, c): random.Random(seed * 1000 + h * 10 + c)
+                        for h in range(1, hosts + 1) for c in range(clients)}
         self.clears: dict[int, int] = {h: 0 for h in range(1, hosts + 1)}   # pending clears per host
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -91,9 +96,10 @@ class Workload:
 
     def start(self) -> None:
         for h in range(1, self.hosts + 1):
-            thread = threading.Thread(target=self.worker, args=(h,), name=f"worker-{h}", daemon=True)
-            thread.start()
-            self.threads.append(thread)
+            for c in range(self.clients):
+                thread = threading.Thread(target=self.worker, args=(h, c), name=f"worker-{h}.{c}", daemon=True)
+                thread.start()
+                self.threads.append(thread)
 
     def finish(self) -> None:
         self.stop.set()
@@ -104,9 +110,9 @@ class Workload:
         with self.lock:
             self.clears[h] += 1
 
-    def worker(self, h: int) -> None:
-        rng = self.randoms[h]
-        counter = 0
+    def worker(self, h: int, client: int) -> None:
+        rng = self.randoms[(h, client)]
+        counter = client * 10_000_000
         try:
             while not self.stop.is_set():
                 counter += 1
@@ -117,7 +123,8 @@ class Workload:
                 if clear:
                     self.issue(Op(h, counter, "clear"))
                     counter += 1
-                    self.issue(Op(h, counter, "set", key=f"p/{host_name(h)}", value=f"{host_name(h)}#{counter}"))
+                    self.issue(Op(h, counter, "set", key=f"p/{host_name(h)}.{client}",
+                                  value=f"{host_name(h)}#{counter}"))
                 else:
                     self.issue(self.next_op(h, counter, rng))
                 if self.rate > 0:
@@ -178,21 +185,32 @@ class Workload:
             else:
                 op.status = REFUSED
                 op.error = f"{status} {json.dumps(answer)[:200]}"
-        self.ops[op.host].append(op)
+        op.ended = time.time()
+        with self.lock:
+            self.ops[op.host].append(op)
 
     def bracket(self) -> None:
-        """Sets lo and hi of every op from its peer's sequence of known versions."""
+        """Sets lo and hi of every op from the versions its peer returned to ops that finished
+        before it started (lo) and to acknowledged sets that started after it finished (hi):
+        one peer's HLC orders every write it makes after everything it had stored."""
         for ops in self.ops.values():
-            known = "0" * 32
+            by_end = sorted((op for op in ops if op.status == ACKED and op.version), key=lambda o: o.ended)
+            ends = [op.ended for op in by_end]
+            prefix_max, best = [], "0" * 32
+            for op in by_end:
+                best = max(best, op.version)
+                prefix_max.append(best)
+            sets = sorted((op for op in ops if op.status == ACKED and op.kind == "set" and op.version),
+                          key=lambda o: o.started)
+            starts = [op.started for op in sets]
+            suffix_min, best = [INF] * (len(sets) + 1), INF
+            for n in range(len(sets) - 1, -1, -1):
+                best = min(best, sets[n].version)
+                suffix_min[n] = best
             for op in ops:
-                op.lo = known
-                if op.status == ACKED and op.version:
-                    known = max(known, op.version)
-            following = INF
-            for op in reversed(ops):
-                op.hi = following
-                if op.status == ACKED and op.kind == "set" and op.version:
-                    following = min(following, op.version)
+                n = bisect.bisect_left(ends, op.started)
+                op.lo = prefix_max[n - 1] if n else "0" * 32
+                op.hi = suffix_min[bisect.bisect_right(starts, op.ended)]
 
 
 def make_schedule(seed: int, hosts: int, duration: float, short: bool) -> tuple[list[Fault], list[tuple[float, int]]]:
@@ -206,10 +224,13 @@ def make_schedule(seed: int, hosts: int, duration: float, short: bool) -> tuple[
     t = 1.0
     order = required[:]
     rng.shuffle(order)
-    while t < duration - 4:
+    # The last quarter is one partition plus loss that only the final heal ends, so the
+    # time to converge after healing measures a real repair of diverged peers.
+    final_start = round(0.75 * duration, 2)
+    while t < final_start - 3:
         kind = order.pop() if order else rng.choice(kinds)
         length = rng.uniform(3, 7) if short else rng.uniform(5, 20)
-        length = min(length, duration - 1 - t)
+        length = min(length, final_start - 0.5 - t)
         fault = Fault(round(t, 2), round(length, 2), kind, [])
         if kind in ("loss", "dup"):
             fault.hosts = [rng.randint(1, hosts)]
@@ -234,9 +255,15 @@ def make_schedule(seed: int, hosts: int, duration: float, short: bool) -> tuple[
             fault.params = {"seconds": rng.choice([-20, -8, -3, 3, 8, 20])}
         faults.append(fault)
         t += rng.uniform(1.5, 4) if short else rng.uniform(3, 10)
+    members = list(range(1, hosts + 1))
+    rng.shuffle(members)
+    cut = rng.randint(1, hosts - 1)
+    faults.append(Fault(final_start, duration + 1 - final_start, "partition", members,
+                        {"groups": [sorted(members[:cut]), sorted(members[cut:])]}))
+    faults.append(Fault(final_start, duration + 1 - final_start, "loss", [rng.randint(1, hosts)], {"pct": 20}))
     clears = []
     for _ in range(2 if short else max(2, int(duration / 60))):
-        clears.append((round(rng.uniform(0.2 * duration, 0.9 * duration), 2), rng.randint(1, hosts)))
+        clears.append((round(rng.uniform(0.2 * duration, 0.95 * duration), 2), rng.randint(1, hosts)))
     return faults, sorted(clears)
 
 
@@ -424,6 +451,7 @@ def main(lab: Lab, argv: list[str]) -> int:
     parser.add_argument("--hosts", type=int, default=None)
     parser.add_argument("--duration", type=float, default=None, help="seconds of workload under faults")
     parser.add_argument("--rate", type=float, default=100, help="operations per second per peer (0: no pause)")
+    parser.add_argument("--clients", type=int, default=3, help="concurrent HTTP clients per peer")
     parser.add_argument("--deadline", type=float, default=None, help="seconds allowed to converge after healing")
     parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards (for inspection)")
     options = parser.parse_args(argv)
@@ -435,7 +463,7 @@ def main(lab: Lab, argv: list[str]) -> int:
         raise LabError("a scenario needs at least 2 hosts")
     faults, clear_times = make_schedule(seed, hosts, duration, options.short)
     command = (f"tools/netlab scenario {'--short ' if options.short else ''}--seed {seed} --hosts {hosts} "
-               f"--duration {duration:g}")
+               f"--duration {duration:g} --clients {options.clients} --rate {options.rate:g}")
     log(f"scenario seed {seed}: {hosts} hosts, {duration:g} s of faults, {len(faults)} faults scheduled, "
         f"{len(clear_times)} clears; replay with: {command}")
     began = time.time()
@@ -444,12 +472,13 @@ def main(lab: Lab, argv: list[str]) -> int:
     try:
         lab.up(hosts)
         enter_bridge_namespace()
-        workload = Workload(lab, seed, hosts, options.rate)
+        workload = Workload(lab, seed, hosts, options.rate, options.clients)
         driver = FaultDriver(lab, seed)
         events: list[tuple[float, int, str, Any]] = []
         for n, fault in enumerate(faults):
             events.append((fault.start, n, "apply", fault))
-            events.append((fault.start + fault.duration, n, "heal", fault))
+            if fault.start + fault.duration <= duration:  # the rest end at the final heal
+                events.append((fault.start + fault.duration, n, "heal", fault))
         for n, (t, h) in enumerate(clear_times):
             events.append((t, 10_000 + n, "clear", h))
         events.sort(key=lambda e: (e[0], e[2] != "heal", e[1]))
