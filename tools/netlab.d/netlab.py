@@ -283,7 +283,8 @@ class Lab:
         env = dict(os.environ)
         env["LD_PRELOAD"] = str(self.dir / "bin" / "skew.so")
         env["NETLAB_SKEW_FILE"] = str(self.host_dir(i) / "skew")
-        logfile = open(self.host_dir(i) / "serve.log", "ab")
+        first = host_name(i) not in self.state["peers"]
+        logfile = open(self.host_dir(i) / "serve.log", "wb" if first else "ab")
         logfile.write(f"\n==== netlab: starting {host_name(i)} at {time.strftime('%F %T')}\n".encode())
         logfile.flush()
         child = subprocess.Popen(command, stdout=logfile, stderr=subprocess.STDOUT, env=env,
@@ -410,6 +411,8 @@ class Lab:
         if millis == 0 and jitter == 0:
             return
         logfile = open(self.host_dir(i) / "delayer.log", "ab")
+        logfile.write(f"==== netlab: {millis} ms ± {jitter} ms at {time.strftime('%F %T')}\n".encode())
+        logfile.flush()
         child = subprocess.Popen(
             ["ip", "netns", "exec", ns, str(self.dir / "bin" / "delayer"), "0", str(millis), str(jitter), str(seed)],
             stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -685,6 +688,12 @@ HOST is h1, 1 or starling-h1. Lab dir: --lab-dir (default /tmp/starling-netlab).
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
     sys.modules["netlab"] = sys.modules["__main__"]  # scenario.py imports this module by name
+
+    def interrupted(signal_number: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signal_number}")
+
+    for caught in (signal.SIGTERM, signal.SIGHUP):  # run the cleanup of `finally` blocks
+        signal.signal(caught, interrupted)
     try:
         sys.exit(main(sys.argv[1:]))
     except LabError as error:
@@ -693,3 +702,6 @@ if __name__ == "__main__":
     except ValueError as error:
         print(f"netlab: bad argument: {error}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print("netlab: interrupted", file=sys.stderr)
+        sys.exit(130)

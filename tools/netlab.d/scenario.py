@@ -134,6 +134,9 @@ class Workload:
 
     def next_op(self, h: int, counter: int, rng: random.Random) -> Op:
         roll = rng.random()
+        if roll < 0.03:  # a new key with a bigger value: the data grows, so a full disk bites
+            padding = "x" * rng.randint(512, 4096)
+            return Op(h, counter, "set", key=f"g/{host_name(h)}/{counter}", value=f"{host_name(h)}#{counter}:{padding}")
         if roll < 0.45:
             ttl = rng.randint(1, 6) if rng.random() < 0.15 else 0
             return Op(h, counter, "set", key=rng.choice(self.register_keys), value=f"{host_name(h)}#{counter}", ttl=ttl)
@@ -469,6 +472,9 @@ def main(lab: Lab, argv: list[str]) -> int:
     began = time.time()
     report: dict[str, Any] = {"seed": seed, "hosts": hosts, "duration": duration, "command": command}
     violations: list[str] = []
+    if lab.state.get("created"):
+        log(f"a previous lab is still recorded in {lab.state_path}; removing it first")
+        lab.down()
     try:
         lab.up(hosts)
         enter_bridge_namespace()
@@ -513,6 +519,13 @@ def main(lab: Lab, argv: list[str]) -> int:
                     unexpected_exits.append(f"{host_name(h)} exited on its own (code {lab.exit_code(h)}); "
                                             f"see {lab.host_dir(h)}/serve.log")
                 lab.restart(h)
+        try:
+            before = snapshot(hosts)
+            report["differences_at_heal"] = {
+                f"h1 vs {host_name(h)}": sum(len(diff(before[1][st], before[h][st])) for st in ("default", "counters"))
+                for h in range(2, hosts + 1)}
+        except OSError as error:
+            report["differences_at_heal"] = f"listing failed: {error}"
         lab.heal("all")
         healed = time.time()
         log(f"healed everything at +{healed - start:.1f} s; waiting for convergence (deadline {deadline:g} s)")
@@ -547,6 +560,13 @@ def main(lab: Lab, argv: list[str]) -> int:
         report["ops"] = {kind: {"issued": count(kind, None), "acked": count(kind, ACKED),
                                 "refused": count(kind, REFUSED), "unknown": count(kind, UNKNOWN)}
                          for kind in ("set", "delete", "get", "incr", "clear")}
+        reasons: dict[str, int] = {}
+        for op in all_ops:
+            if op.status != ACKED:
+                reason = op.error.split(" ")[0] if op.error.startswith("5") or op.error.startswith("4") else op.error
+                reason = {"503": "503 UNAVAILABLE"}.get(reason, reason)
+                reasons[f"{op.status}: {reason[:50]}"] = reasons.get(f"{op.status}: {reason[:50]}", 0) + 1
+        report["refusals"] = reasons
         report["writes"] = {"issued": len(writes), "acked": sum(op.status == ACKED for op in writes)}
         report["faults_applied"] = [f"+{f.applied_at - start:.1f}s..+{(f.healed_at or healed) - start:.1f}s "
                                     f"{f.describe()}" for f in driver.applied]
@@ -596,6 +616,10 @@ def print_report(report: dict[str, Any], elapsed: float) -> None:
         print(f"  {line}")
     for line in report.get("faults_skipped", []):
         print(f"  (skipped, clashed) {line}")
+    if "refusals" in report:
+        print(f"refusals: {report['refusals']}")
+    if "differences_at_heal" in report:
+        print(f"keys differing between peers just before the final heal: {report['differences_at_heal']}")
     converged = report.get("converged_after_seconds")
     print(f"time to converge after healing: {'%.2f s' % converged if converged is not None else 'NOT CONVERGED'}")
     if "final_keys" in report:
