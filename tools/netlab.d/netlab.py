@@ -23,15 +23,10 @@ import ctypes
 import http.client
 import json
 import os
-import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -127,7 +127,9 @@ class Workload:
                                   value=f"{host_name(h)}#{counter}"))
                 else:
                     self.issue(self.next_op(h, counter, rng))
-                if self.rate > 0:
+                if self.ops[h] and self.ops[h][-1].error == "ConnectionRefusedError":
+                    time.sleep(0.05)  # the peer is down: poll, don't spin up thousands of refusals
+                elif self.rate > 0:
                     time.sleep(rng.expovariate(self.rate))
         except Exception:  # a bug in the runner: report, never hide
             self.crashes.append(f"worker {h}: {traceback.format_exc()}")
