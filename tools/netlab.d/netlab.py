@@ -383,10 +383,13 @@ class Lab:
         table = f"netlab_h{i}"
         run(["ip", "netns", "exec", BRIDGE_NS, "nft", "delete", "table", "netdev", table], check=False, quiet=True)
         rules = []
+        def chance(percent: float) -> str:  # numgen compares against 0..9999
+            return "" if percent >= 100 else f"numgen random mod 10000 < {int(percent * 100)} "
+
         if dup > 0:
-            rules.append(f'udp dport {GOSSIP_PORT} numgen random mod 10000 < {int(dup * 100)} dup to "br0"')
+            rules.append(f'udp dport {GOSSIP_PORT} {chance(dup)}dup to "br0"')
         if loss > 0:
-            rules.append(f"udp dport {GOSSIP_PORT} numgen random mod 10000 < {int(loss * 100)} drop")
+            rules.append(f"udp dport {GOSSIP_PORT} {chance(loss)}drop")
         if rules:
             script = (f"table netdev {table} {{\n chain ingress {{\n"
                       f'  type filter hook ingress device "vh{i}" priority 0; policy accept;\n  '
