@@ -630,6 +630,7 @@ HOST is h1, 1 or starling-h1. Lab dir: --lab-dir (default /tmp/starling-netlab).
     def need_lab() -> None:
         if not lab.state.get("created"):
             raise LabError(f"no lab is up in {lab.dir}; run `tools/netlab up N` first")
+        enter_bridge_namespace()  # restarts wait for the peer's HTTP API, reachable only from there
 
     if command == "help":
         parser.print_help()
@@ -666,7 +667,6 @@ HOST is h1, 1 or starling-h1. Lab dir: --lab-dir (default /tmp/starling-netlab).
             lab.kill(lab.host_index(args[0]))
         elif command == "restart":
             need(1, "restart HOST")
-            enter_bridge_namespace()
             lab.restart(lab.host_index(args[0]))
         elif command == "skew":
             need(2, "skew HOST SECONDS")
