@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StarlingCore", targets: ["StarlingCore"]),
         .library(name: "Starling", targets: ["Starling"]),
         .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
+        .library(name: "StarlingClient", targets: ["StarlingClient"]),
         .executable(name: "starling", targets: ["StarlingCLI"]),
     ],
     dependencies: [
