@@ -47,7 +47,11 @@ struct TokenClient: Sendable {
 
 /// Runs `body` against the API of a node hosting `default`, `app:cache` and `secret`, under
 /// ``testPolicyText``, with `public/a`, `public/b`, `private/c` and `tmp/d` in `app:cache`.
-func withPolicyAPI(_ body: @escaping @Sendable (TokenClient, Node, Store) async throws -> Void) async throws {
+/// `extraRoutes` adds routes after the API's, as `serve` adds `/metrics`.
+func withPolicyAPI(
+    extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
+    _ body: @escaping @Sendable (TokenClient, Node, Store) async throws -> Void
+) async throws {
     var nodeSettings = Node.Settings()
     nodeSettings.stores = ["default", "app:cache", "secret"]
     try await TestNode.with(settings: nodeSettings) { node, _, _ in
@@ -55,7 +59,9 @@ func withPolicyAPI(_ body: @escaping @Sendable (TokenClient, Node, Store) async 
         _ = try await store.mset(["public/a": 1, "public/b": 2, "private/c": 3, "tmp/d": 4])
         var settings = HTTPAPI.Settings()
         settings.policy = try AccessPolicy(tomlText: testPolicyText)
-        let app = Application(router: HTTPAPI(node: node, settings: settings).buildRouter())
+        let router = HTTPAPI(node: node, settings: settings).buildRouter()
+        extraRoutes(router)
+        let app = Application(router: router, logger: TestNode.quietLogger)
         try await app.test(.router) { client in try await body(TokenClient(client: client), node, store) }
     }
 }
@@ -224,6 +230,57 @@ struct AccessPolicyRouteTests {
             #expect(try store.get("public/a") == 1)
             #expect(try store.keys() == ["private/c", "public/a", "public/b", "tmp/d", "tmp/e"])
             #expect(try await api.send(.delete, "/v1/stores/app:cache/entries/tmp/d", token: token)["deleted"] == true)
+        }
+    }
+
+    @Test("percent-encoded store ids and keys are checked as the handlers decode them")
+    func percentEncoding() async throws {
+        try await withPolicyAPI { api, _, store in
+            let get = try await api.send(.get, "/v1/stores/app%3Acache/entries/public%2Fa", token: Self.reader)
+            #expect(get["value"] == 1)
+            let denied = try await api.send(.get, "/v1/stores/app%3Acache/entries/private%2Fc", token: Self.reader)
+            #expect(denied.errorKind == "PERMISSION_DENIED")
+            let ttl = try await api.send(.get, "/v1/stores/app:cache/ttl?key=private%2Fc", token: Self.reader)
+            #expect(ttl.errorKind == "PERMISSION_DENIED")
+            let sneaky = try await api.send(
+                .put, "/v1/stores/app:cache/entries/tmp%2F..%2Fpublic%2Fa", #"{"value": 7}"#, token: Self.tmpWriter)
+            #expect(sneaky.status == .ok, "tmp/* matches the literal key \"tmp/../public/a\"")
+            #expect(try store.get("public/a") == 1)
+            #expect(try store.get("tmp/../public/a") == 7)
+            let malformed = try await api.send(.get, "/v1/stores/app:cache/entries/bad%zz", token: Self.reader)
+            #expect(malformed.errorKind == "INVALID")
+            #expect(try await api.send(.get, "/v1/stores/app:cache/entries/bad%zz", token: nil).status == .unauthorized)
+        }
+    }
+
+    @Test("the Bearer scheme is case-insensitive; surrounding spaces are ignored")
+    func schemeCase() async throws {
+        try await withPolicyAPI { api, _, _ in
+            for header in ["bearer reader-secret", "BEARER  reader-secret ", "Bearer reader-secret"] {
+                var headers = HTTPFields()
+                headers[.authorization] = header
+                let response = try await api.client.execute(uri: "/v1/stores/app:cache/info", method: .get, headers: headers)
+                #expect(response.status == .ok, "\(header)")
+            }
+        }
+    }
+
+    @Test("routes added after the API: /metrics needs any token, an unmapped route is 403 for every token")
+    func laterRoutes() async throws {
+        try await withPolicyAPI(extraRoutes: { router in
+            router.get("/metrics") { _, _ in "metrics" }
+            router.get("/v1/stores/:id/watch") { _, _ in "events" }
+        }) { api, _, _ in
+            #expect(try await api.send(.get, "/metrics", token: nil).status == .unauthorized)
+            for token in [Self.reader, Self.writer, Self.tmpWriter] {
+                let metrics = try await api.client.execute(
+                    uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(metrics.status == .ok)
+                let watch = try await api.send(.get, "/v1/stores/app:cache/watch", token: token)
+                #expect(watch.errorKind == "PERMISSION_DENIED")
+            }
+            let wrongMethod = try await api.send(.post, "/v1/stores/app:cache/info", token: Self.writer)
+            #expect(wrongMethod.errorKind == "PERMISSION_DENIED")
         }
     }
 
