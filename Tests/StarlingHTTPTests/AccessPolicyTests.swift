@@ -81,49 +81,56 @@ struct AccessPolicyParsingTests {
         "[[token]]\n\(body)\n[[token.rule]]\n\(rule)\n"
     }
 
+    /// A token entry's name and secret.
+    static let a = "name = \"a\"\nsecret = \"s\""
+    /// A rule's actions and stores.
+    static let getAll = "actions = [\"store.get\"]\nstores = [\"*\"]"
+
     static let invalidCases: [(name: String, text: String, message: String)] = [
         ("invalid TOML", "[[token]\nname = 1", "not valid TOML"),
-        ("unknown top-level field", "version = 1\n" + token("name = \"a\"\nsecret = \"s\""), "unknown top-level field \"version\""),
+        ("unknown top-level field", "version = 1\n" + token(a),
+            "unknown top-level field \"version\""),
         ("no token", "", "defines no token"),
         ("token not a table array", "token = 5", "\"token\" must be an array of tables"),
         ("missing name", token("secret = \"s\""), "token 1: \"name\" is required"),
         ("name not a string", token("name = 3\nsecret = \"s\""), "token 1: \"name\" must be a string, not integer"),
         ("empty name", token("name = \"\"\nsecret = \"s\""), "token 1: \"name\" must not be empty"),
-        ("unknown token field", token("name = \"a\"\nsecret = \"s\"\nrole = \"x\""), "token 1 (\"a\"): unknown field \"role\""),
+        ("unknown token field", token(a + "\nrole = \"x\""), "token 1 (\"a\"): unknown field \"role\""),
         ("neither sha256 nor secret", token("name = \"a\""), "token 1 (\"a\"): needs \"sha256\""),
-        ("both sha256 and secret", token("name = \"a\"\nsecret = \"s\"\nsha256 = \"\(String(repeating: "0", count: 64))\""),
+        ("both sha256 and secret", token(a + "\nsha256 = \"\(String(repeating: "0", count: 64))\""),
             "token 1 (\"a\"): has both \"sha256\" and \"secret\""),
         ("sha256 not hex", token("name = \"a\"\nsha256 = \"\(String(repeating: "g", count: 64))\""),
             "token 1 (\"a\"): \"sha256\" must be 64 hex digits"),
-        ("sha256 too short", token("name = \"a\"\nsha256 = \"abcd\""), "token 1 (\"a\"): \"sha256\" must be 64 hex digits"),
+        ("sha256 too short", token("name = \"a\"\nsha256 = \"abcd\""),
+            "token 1 (\"a\"): \"sha256\" must be 64 hex digits"),
         ("empty secret", token("name = \"a\"\nsecret = \"\""), "token 1 (\"a\"): \"secret\" must not be empty"),
         ("no rule", "[[token]]\nname = \"a\"\nsecret = \"s\"\n", "token 1 (\"a\"): no rule"),
-        ("unknown rule field", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]\nstores = [\"*\"]\nkey = [\"x\"]"),
+        ("unknown rule field", token(a, rule: getAll + "\nkey = [\"x\"]"),
             "token 1 (\"a\"), rule 1: unknown field \"key\""),
-        ("unknown action", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.key.put\"]\nstores = [\"*\"]"),
+        ("unknown action", token(a, rule: "actions = [\"store.key.put\"]\nstores = [\"*\"]"),
             "token 1 (\"a\"), rule 1: unknown action \"store.key.put\""),
-        ("missing actions", token("name = \"a\"\nsecret = \"s\"", rule: "stores = [\"*\"]"),
+        ("missing actions", token(a, rule: "stores = [\"*\"]"),
             "token 1 (\"a\"), rule 1: \"actions\" is required"),
-        ("empty actions", token("name = \"a\"\nsecret = \"s\"", rule: "actions = []\nstores = [\"*\"]"),
+        ("empty actions", token(a, rule: "actions = []\nstores = [\"*\"]"),
             "token 1 (\"a\"), rule 1: \"actions\" must not be empty"),
-        ("actions not strings", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [1]\nstores = [\"*\"]"),
+        ("actions not strings", token(a, rule: "actions = [1]\nstores = [\"*\"]"),
             "token 1 (\"a\"), rule 1: \"actions\" must be an array of strings"),
-        ("missing stores", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]"),
+        ("missing stores", token(a, rule: "actions = [\"store.get\"]"),
             "token 1 (\"a\"), rule 1: \"stores\" is required"),
-        ("stores not an array", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]\nstores = \"*\""),
+        ("stores not an array", token(a, rule: "actions = [\"store.get\"]\nstores = \"*\""),
             "token 1 (\"a\"), rule 1: \"stores\" must be an array of strings"),
-        ("bad store glob", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]\nstores = [\"app:[\"]"),
+        ("bad store glob", token(a, rule: "actions = [\"store.get\"]\nstores = [\"app:[\"]"),
             "token 1 (\"a\"), rule 1: bad glob \"app:[\" in \"stores\""),
-        ("bad key glob", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]\nstores = [\"*\"]\nkeys = [\"x\\\\\"]"),
+        ("bad key glob", token(a, rule: getAll + "\nkeys = [\"x\\\\\"]"),
             "token 1 (\"a\"), rule 1: bad glob \"x\\\" in \"keys\""),
-        ("empty keys", token("name = \"a\"\nsecret = \"s\"", rule: "actions = [\"store.get\"]\nstores = [\"*\"]\nkeys = []"),
+        ("empty keys", token(a, rule: getAll + "\nkeys = []"),
             "token 1 (\"a\"), rule 1: \"keys\" must not be empty"),
-        ("duplicate name", token("name = \"a\"\nsecret = \"s\"") + token("name = \"a\"\nsecret = \"t\""),
+        ("duplicate name", token(a) + token("name = \"a\"\nsecret = \"t\""),
             "token 2: the name \"a\" is already used"),
         ("duplicate secret", token("name = \"a\"\nsecret = \"writer-secret\"")
             + token("name = \"b\"\nsha256 = \"ef80202ea99d7c668a9677d9242456057ac10488311cb8757674490e194a56e1\""),
             "token 2 (\"b\"): same secret as token \"a\""),
-        ("error in a later token", token("name = \"a\"\nsecret = \"s\"") + token("name = \"b\"\nsecret = \"t\"\nfoo = 1"),
+        ("error in a later token", token(a) + token("name = \"b\"\nsecret = \"t\"\nfoo = 1"),
             "token 2 (\"b\"): unknown field \"foo\""),
     ]
 
@@ -182,7 +189,8 @@ struct AccessPolicyDecisionTests {
     @Test("no token or an unknown token is unauthenticated, whatever the action")
     func unauthenticated() {
         for action in AccessPolicy.Action.allCases {
-            #expect(policy.decide(bearer: nil, action: action, on: .key(store: "app:x", key: "public/a")) == .unauthenticated)
+            let key = AccessPolicy.Resource.key(store: "app:x", key: "public/a")
+            #expect(policy.decide(bearer: nil, action: action, on: key) == .unauthenticated)
             #expect(policy.decide(bearer: "reader-secreT", action: action, on: .store("app:x")) == .unauthenticated)
             #expect(policy.decide(bearer: "", action: action, on: .someStore) == .unauthenticated)
         }
@@ -192,11 +200,12 @@ struct AccessPolicyDecisionTests {
     func reader() {
         let bearer = "reader-secret"
         #expect(policy.decide(bearer: bearer, action: .keyGet, on: .key(store: "app:cache", key: "public/a")) == .allow)
-        #expect(policy.decide(bearer: bearer, action: .keyHas, on: .key(store: "app:cache", key: "public/a/b")) == .allow)
+        let nested = AccessPolicy.Resource.key(store: "app:cache", key: "public/a/b")
+        #expect(policy.decide(bearer: bearer, action: .keyHas, on: nested) == .allow, "* matches / too")
         #expect(policy.decide(bearer: bearer, action: .keyGet, on: .key(store: "app:cache", key: "private/a")) == .deny)
         #expect(policy.decide(bearer: bearer, action: .keyGet, on: .key(store: "default", key: "public/a")) == .deny)
         #expect(policy.decide(bearer: bearer, action: .keySet, on: .key(store: "app:cache", key: "public/a")) == .deny)
-        #expect(policy.decide(bearer: bearer, action: .keyDelete, on: .key(store: "app:cache", key: "public/a")) == .deny)
+        #expect(policy.decide(bearer: bearer, action: .keyDelete, on: .key(store: "app:c", key: "public/")) == .deny)
         #expect(policy.decide(bearer: bearer, action: .storeInfo, on: .store("app:cache")) == .allow)
         #expect(policy.decide(bearer: bearer, action: .storeInfo, on: .store("default")) == .deny)
         #expect(policy.decide(bearer: bearer, action: .storeGet, on: .someStore) == .allow)
@@ -206,16 +215,17 @@ struct AccessPolicyDecisionTests {
 
     @Test("clear needs a delete rule whose key globs match every key")
     func everyKey() {
-        #expect(policy.decide(bearer: "writer-secret", action: .keyDelete, on: .everyKey(store: "app:cache")) == .allow)
+        #expect(policy.decide(bearer: "writer-secret", action: .keyDelete, on: .everyKey(store: "app:c")) == .allow)
         #expect(policy.decide(bearer: "writer-secret", action: .keyDelete, on: .everyKey(store: "other")) == .deny)
-        #expect(policy.decide(bearer: "tmp-secret", action: .keyDelete, on: .key(store: "app:c", key: "tmp/1")) == .allow)
+        #expect(policy.decide(bearer: "tmp-secret", action: .keyDelete, on: .key(store: "app:", key: "tmp/")) == .allow)
         #expect(policy.decide(bearer: "tmp-secret", action: .keyDelete, on: .everyKey(store: "app:c")) == .deny)
         #expect(policy.decide(bearer: "reader-secret", action: .keyDelete, on: .everyKey(store: "app:c")) == .deny)
     }
 
     @Test("store actions ignore key globs; someStore needs only the action")
     func storeActions() throws {
-        let rule = AccessPolicy.Rule(actions: [.storeGet], stores: [try GlobPattern("a?")], keys: [try GlobPattern("k")])
+        let rule = AccessPolicy.Rule(
+            actions: [.storeGet], stores: [try GlobPattern("a?")], keys: [try GlobPattern("k")])
         #expect(rule.allows(.storeGet, on: .store("ab")))
         #expect(rule.allows(.storeGet, on: .key(store: "ab", key: "other")))
         #expect(!rule.allows(.storeGet, on: .store("abc")))
@@ -228,7 +238,9 @@ struct AccessPolicyDecisionTests {
         let rule = AccessPolicy.Rule(actions: [.keyGet], stores: [try GlobPattern("*")])
         let policy = try AccessPolicy(tokens: [
             AccessPolicy.Token(name: "a", secret: "one", rules: [rule]),
-            try AccessPolicy.Token(name: "b", sha256Hex: "ef80202ea99d7c668a9677d9242456057ac10488311cb8757674490e194a56e1", rules: [rule]),
+            try AccessPolicy.Token(
+                name: "b", sha256Hex: "ef80202ea99d7c668a9677d9242456057ac10488311cb8757674490e194a56e1",
+                rules: [rule]),
         ])
         #expect(policy.decide(bearer: "writer-secret", action: .keyGet, on: .key(store: "s", key: "k")) == .allow)
         #expect(policy.decide(bearer: "one", action: .keySet, on: .key(store: "s", key: "k")) == .deny)

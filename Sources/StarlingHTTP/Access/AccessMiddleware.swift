@@ -33,9 +33,8 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.refusal(request, error)
         case .unmapped:
             context.logger.info("access denied: unmapped route", metadata: ["token": "\(token.name)"])
-            return Self.refusal(
-                request,
-                StoreError(.permissionDenied, "\(request.method) \(request.uri.path) is not covered by the access policy"))
+            let message = "\(request.method) \(request.uri.path) is not a route the access policy covers"
+            return Self.refusal(request, StoreError(.permissionDenied, message))
         }
     }
 

@@ -31,8 +31,9 @@ extension AccessPolicy {
         do {
             table = try TOMLTable(string: tomlText)
         } catch let error as TOMLParseError {
+            let position = error.source.begin
             throw AccessPolicyError(
-                "not valid TOML: \(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)")
+                "not valid TOML: \(error.description) at line \(position.line), column \(position.column)")
         } catch {
             throw AccessPolicyError("not valid TOML: \(error)")
         }
@@ -119,10 +120,13 @@ private enum PolicyReader {
                 actions.insert(action)
             } else {
                 let known = AccessPolicy.Action.allCases.map(\.rawValue).joined(separator: ", ")
-                throw AccessPolicyError("\(place): unknown action \"\(name)\" in \"actions\"; expected \"*\" or one of \(known)")
+                throw AccessPolicyError(
+                    "\(place): unknown action \"\(name)\" in \"actions\"; expected \"*\" or one of \(known)")
             }
         }
-        guard !actions.isEmpty else { throw AccessPolicyError("\(place): \"actions\" is required and must not be empty") }
+        guard !actions.isEmpty else {
+            throw AccessPolicyError("\(place): \"actions\" is required and must not be empty")
+        }
         guard let stores = try globs(table, "stores", at: place) else {
             throw AccessPolicyError("\(place): \"stores\" is required (store-id globs, such as [\"*\"])")
         }
@@ -167,7 +171,9 @@ private enum PolicyReader {
     }
 
     /// A non-empty array of globs, or nil when the field is absent.
-    static func globs(_ table: TOMLTable, _ field: String, at place: String) throws(AccessPolicyError) -> [GlobPattern]? {
+    static func globs(_ table: TOMLTable, _ field: String, at place: String) throws(AccessPolicyError)
+        -> [GlobPattern]?
+    {
         guard let texts = try strings(table, field, at: place) else { return nil }
         var patterns: [GlobPattern] = []
         for text in texts {

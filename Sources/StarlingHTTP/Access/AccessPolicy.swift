@@ -29,11 +29,13 @@ public struct AccessPolicy: Sendable {
         for (index, token) in tokens.enumerated() {
             for earlier in tokens[..<index] {
                 if earlier.name == token.name {
-                    throw AccessPolicyError("token \(index + 1): the name \"\(token.name)\" is already used by an earlier token")
+                    throw AccessPolicyError(
+                        "token \(index + 1): the name \"\(token.name)\" is already used by an earlier token")
                 }
                 if earlier.digest == token.digest {
                     throw AccessPolicyError(
-                        "token \(index + 1) (\"\(token.name)\"): same secret as token \"\(earlier.name)\"; every token needs its own")
+                        "token \(index + 1) (\"\(token.name)\"): same secret as token \"\(earlier.name)\"; "
+                            + "every token needs its own")
                 }
             }
         }
