@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Starling
 import StarlingCore
 import StarlingHTTP
@@ -48,8 +49,9 @@ struct TokenClient: Sendable {
 
 /// Runs `body` against the API of a node hosting `default`, `app:cache` and `secret`, under
 /// ``testPolicyText``, with `public/a`, `public/b`, `private/c` and `tmp/d` in `app:cache`.
-/// `extraRoutes` adds routes after the API's, as `serve` adds `/metrics`.
+/// `extraRoutes` adds routes after the API's; `metrics` turns on `/metrics`.
 func withPolicyAPI(
+    metrics: PrometheusCollectorRegistry? = nil,
     extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
     _ body: @escaping @Sendable (TokenClient, Node, Store) async throws -> Void
 ) async throws {
@@ -60,6 +62,7 @@ func withPolicyAPI(
         _ = try await store.mset(["public/a": 1, "public/b": 2, "private/c": 3, "tmp/d": 4])
         var settings = HTTPAPI.Settings()
         settings.policy = try AccessPolicy(tomlText: testPolicyText)
+        settings.metrics = metrics
         let router = HTTPAPI(node: node, settings: settings).buildRouter()
         extraRoutes(router)
         let app = Application(router: router, logger: TestNode.quietLogger)
@@ -287,6 +290,21 @@ struct AccessPolicyRouteTests {
             }
             let wrongMethod = try await api.send(.post, "/v1/stores/app:cache/info", token: Self.writer)
             #expect(wrongMethod.errorKind == "PERMISSION_DENIED")
+        }
+    }
+
+    @Test("/metrics needs any valid token, and refused requests are counted in it")
+    func metrics() async throws {
+        try await withPolicyAPI(metrics: PrometheusCollectorRegistry()) { api, _, _ in
+            #expect(try await api.send(.get, "/metrics", token: nil).status == .unauthorized)
+            _ = try await api.send(.get, "/v1/stores/app:cache/entries/private/c", token: Self.reader)
+            let response = try await api.client.execute(
+                uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.reader)"])
+            #expect(response.status == .ok)
+            let text = String(buffer: response.body)
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("starling_http_requests_total{") }
+            #expect(lines.contains { $0.contains(#"route="/metrics""#) && $0.contains(#"status="401""#) }, "\(lines)")
+            #expect(lines.contains { $0.contains(#"status="403""#) }, "\(lines)")
         }
     }
 
