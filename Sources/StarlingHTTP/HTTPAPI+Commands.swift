@@ -8,7 +8,9 @@ extension HTTPAPI {
         let store = try store(request)
         let body = try await RequestBody(request, limit: maxBodyBytes, allowed: ["key", "ttl"])
         guard let ttl = try body.integer("ttl") else { throw .invalid("the field \"ttl\" is required") }
-        return ["ok": .bool(try await store.expire(try body.string("key"), ttl: ttl))]
+        let key = try body.string("key")
+        try authorize(request, .keySet, store: store.id, keys: [key])
+        return ["ok": .bool(try await store.expire(key, ttl: ttl))]
     }
 
     /// `POST /v1/stores/{id}/incr` (`sign` 1) or `/decr` (`sign` -1) with `{"key", "amount"?}`:
@@ -18,6 +20,7 @@ extension HTTPAPI {
         let body = try await RequestBody(request, limit: maxBodyBytes, allowed: ["key", "amount"])
         let key = try body.string("key")
         let amount = try body.integer("amount") ?? 1
+        try authorize(request, .keySet, store: store.id, keys: [key])
         let value = sign < 0 ? try await store.decr(key, by: amount) : try await store.incr(key, by: amount)
         return ["key": .string(key), "value": .integer(value)]
     }
@@ -34,6 +37,7 @@ extension HTTPAPI {
             guard case .string(let key) = item else { throw .invalid("the field \"keys\" must be an array of strings") }
             keys.append(key)
         }
+        try authorize(request, .keyGet, store: store.id, keys: keys)
         return ["values": .array(try store.mget(keys).map { $0 ?? .null })]
     }
 
@@ -44,6 +48,7 @@ extension HTTPAPI {
         guard case .object(let entries) = try body.required("entries") else {
             throw .invalid("the field \"entries\" must be an object of key to value")
         }
+        try authorize(request, .keySet, store: store.id, keys: entries.keys.sorted())
         return ["ok": .bool(try await store.mset(entries, ttl: try body.integer("ttl") ?? 0))]
     }
 

@@ -62,8 +62,9 @@ extension HTTPAPI {
         }
         let after = query["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let page = try store.list(prefix: query["prefix"].map(String.init) ?? "", after: after, limit: limit)
+        let visible = try visibleKeys(request, .keyList, store: store.id)
         return [
-            "items": .array(page.items.map(entryObject)),
+            "items": .array(page.items.filter { visible($0.key) }.map(entryObject)),
             "cursor": page.cursor.map { .string($0) } ?? .null,
             "has_more": .bool(page.hasMore),
         ]
@@ -73,7 +74,8 @@ extension HTTPAPI {
     func keys(_ request: Request) throws(StoreError) -> JSONValue {
         let store = try store(request)
         let pattern = request.uri.queryParameters["pattern"].map(String.init) ?? "*"
-        return ["keys": .array(try store.keys(pattern).map { .string($0) })]
+        let visible = try visibleKeys(request, .keyList, store: store.id)
+        return ["keys": .array(try store.keys(pattern).filter(visible).map { .string($0) })]
     }
 
     /// `GET /v1/stores/{id}/ttl?key=`: `{"ttl": n}` (-1 no expiry, -2 missing).

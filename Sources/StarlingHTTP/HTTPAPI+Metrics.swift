@@ -4,13 +4,20 @@ import Prometheus
 import Synchronization
 
 extension HTTPAPI {
-    /// With a metrics registry in the settings, records every request's count and duration in it
-    /// and serves the registry as `GET /metrics` (Prometheus text format 0.0.4). Without one,
-    /// adds nothing. Call it before adding the routes it should measure.
+    /// With a metrics registry in the settings, records every request's count and duration in it.
+    /// Without one, adds nothing. Call it before adding the routes (and middleware, such as the
+    /// access policy's) it should measure.
     /// - Parameter router: the router to extend.
-    func addMetrics<Context: RequestContext>(to router: Router<Context>) {
+    func addRequestMetrics<Context: RequestContext>(to router: Router<Context>) {
         guard let registry = settings.metrics else { return }
         router.add(middleware: RequestMetricsMiddleware(instruments: RequestInstruments(registry: registry)))
+    }
+
+    /// With a metrics registry in the settings, serves it as `GET /metrics` (Prometheus text
+    /// format 0.0.4). Without one, adds nothing.
+    /// - Parameter router: the router to extend.
+    func addMetricsRoute<Context: RequestContext>(to router: Router<Context>) {
+        guard let registry = settings.metrics else { return }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -3,15 +3,16 @@ import Starling
 import StarlingCore
 
 extension HTTPAPI {
-    /// Adds every route of the API to `router`.
+    /// Adds every route of the API to `router`, behind the access policy of ``Settings/policy``
+    /// when there is one (it then also guards routes added to `router` afterwards).
     /// - Parameter router: the router to extend.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        addMetrics(to: router)
+        addRequestMetrics(to: router)
+        if let policy = settings.policy { router.add(middleware: AccessMiddleware(policy: policy)) }
+        addMetricsRoute(to: router)
         router.get("/healthz") { _, _ in JSONResponse.ok(["status": "ok"]) }
         router.get("/v1/cluster") { _, _ in await respond { await cluster() } }
-        router.get("/v1/stores") { _, _ in
-            JSONResponse.ok(["stores": .array(node.storeNamesSorted.map { .string($0) })])
-        }
+        router.get("/v1/stores") { request, _ in await respond { try storeList(request) } }
         router.get("/v1/stores/:id/info") { request, _ in
             await respond { infoObject(try store(request).info()) }
         }

@@ -20,6 +20,10 @@ public struct HTTPAPI: Sendable {
         /// Default nil: no `/metrics` route and no request metrics.
         public var metrics: PrometheusCollectorRegistry?
 
+        /// Who may do what (API.md, "Access control"): requests must carry a bearer token of
+        /// the policy that allows them. Default nil: no policy, every request is allowed.
+        public var policy: AccessPolicy?
+
         /// Default settings.
         public init() {}
     }

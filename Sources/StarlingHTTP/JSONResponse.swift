@@ -18,14 +18,17 @@ enum JSONResponse {
     static func ok(_ value: JSONValue) -> Response { json(.ok, value) }
 
     /// The response of a failed call.
+    /// An `UNAUTHENTICATED` one carries `WWW-Authenticate: Bearer`.
     static func error(_ error: StoreError) -> Response {
-        json(status(of: error.kind), [
+        var response = json(status(of: error.kind), [
             "error": [
                 "kind": .string(error.kind.name),
                 "message": .string(error.message),
                 "retryable": .bool(error.isRetryable),
             ]
         ])
+        if error.kind == .unauthenticated { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
     }
 
     /// The HTTP status of an error kind (API.md, "Errors").
