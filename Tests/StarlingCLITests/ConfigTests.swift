@@ -18,6 +18,16 @@ private func resolve(
     }
 }
 
+/// A valid access policy file: one reader token.
+private let samplePolicy = """
+    [[token]]
+    name = "reader"
+    secret = "s3cret"
+    [[token.rule]]
+    actions = ["store.key.get"]
+    stores = ["*"]
+    """
+
 /// Resolves with `toml` as the configuration file `starling.toml`.
 private func resolve(
     toml: String, flags: [String: SettingValue] = [:], environment: [String: String] = [:],
@@ -126,7 +136,7 @@ struct ConfigTests {
     func everySettingFromEverySource() throws {
         let names = Set(ServeSetting.all.map(\.name))
         #expect(Set(samples.keys) == names, "a setting has no sample value here")
-        let files = ["keys": keyFile, "policy.toml": "# policy"]
+        let files = ["keys": keyFile, "policy.toml": samplePolicy]
         for setting in ServeSetting.all {
             let (toml, text) = try #require(samples[setting.name])
             // A non-loopback sample needs the remote switch; give it where it is not the setting under test.
@@ -156,7 +166,7 @@ struct ConfigTests {
     @Test("resolved values reach the node, replication and HTTP settings")
     func derivedSettings() throws {
         let toml = ServeSetting.all.map { "\($0.name) = \(samples[$0.name]!.toml)" }.joined(separator: "\n")
-        let configuration = try resolve(toml: toml, files: ["keys": keyFile, "policy.toml": ""])
+        let configuration = try resolve(toml: toml, files: ["keys": keyFile, "policy.toml": samplePolicy])
         let node = configuration.nodeSettings
         #expect(node.stores == ["default", "users", "sessions"])
         #expect(node.storage.durability == .power)
@@ -236,6 +246,7 @@ struct ConfigTests {
             (nil, ["STARLING_LOG_LEVEL": "loud"], [:], "log_level", .environment("STARLING_LOG_LEVEL"),
              "must be one of trace, debug, info, notice, warning, error, critical"),
             (#"policy_file = "nowhere.toml""#, [:], [:], "policy_file", file, "cannot read nowhere.toml"),
+            (#"policy_file = "keys""#, [:], [:], "policy_file", file, "keys: "),
             (nil, [:], ["config": .unparsed("missing.toml")], "config", .flag("--config"),
              "cannot read missing.toml: no such file"),
             (nil, ["STARLING_CONFIG": ""], [:], "config", .environment("STARLING_CONFIG"), "must not be empty"),
@@ -348,6 +359,10 @@ struct ConfigTests {
                 flags: ["http": .unparsed("10.0.0.1:1"), "allow_remote_http": .boolean(false)])
         }
         #expect(refused?.setting == "http")
+        let withPolicy = try resolve(
+            toml: #"policy_file = "policy.toml""#, environment: ["STARLING_HTTP": "0.0.0.0:7070"],
+            files: ["policy.toml": samplePolicy])
+        #expect(withPolicy.policy != nil, "an access policy lets http bind a non-loopback address")
     }
 
     @Test("the configuration file comes from --config, else STARLING_CONFIG")
@@ -364,7 +379,7 @@ struct ConfigTests {
 
     @Test("--print-config output is a configuration file that resolves to the same values")
     func printedConfigurationRoundTrips() throws {
-        let files = ["keys": keyFile, "policy.toml": ""]
+        let files = ["keys": keyFile, "policy.toml": samplePolicy]
         let toml = ServeSetting.all.map { "\($0.name) = \(samples[$0.name]!.toml)" }.joined(separator: "\n")
         let original = try resolve(toml: toml, environment: ["STARLING_DATA_DIR": "/a \"quoted\\ dir"], files: files)
         let printed = original.tomlText()

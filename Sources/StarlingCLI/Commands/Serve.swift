@@ -16,8 +16,9 @@ struct Serve: AsyncParsableCommand {
             --store given, replicates with the peers it reaches through --join (gossip over UDP), \
             serves the HTTP API on --http (with Prometheus metrics at GET /metrics), expires keys in \
             the background, and on SIGINT or SIGTERM stops the HTTP API, leaves the cluster, \
-            finishes queued writes and closes the database cleanly. There is no access policy yet, \
-            so --http must be a loopback address unless --allow-remote-http is given.
+            finishes queued writes and closes the database cleanly. Without an access policy \
+            (--policy-file) every request is allowed, so --http must then be a loopback address \
+            unless --allow-remote-http is given.
 
             Every setting can also come from a TOML file (--config FILE or STARLING_CONFIG) and \
             from an environment variable STARLING_<SETTING> (lists comma-separated); flags win over \
@@ -170,6 +171,7 @@ struct Serve: AsyncParsableCommand {
         server.httpPort = Int(configuration.http.port)
         server.api.maxBodyBytes = configuration.maxBodyBytes
         server.api.metrics = registry
+        server.api.policy = configuration.policy
         let peer: StarlingServer
         do {
             peer = try await StarlingServer.start(server, logger: logger)

@@ -1,5 +1,6 @@
 import Starling
 import StarlingCore
+import StarlingHTTP
 
 extension ServeConfiguration {
     /// Resolves the configuration of `starling serve` from its sources: flags win over
@@ -156,17 +157,24 @@ extension ServeConfiguration {
             }
         }
         if let path = policyFile {
+            let contents: String
             do {
-                _ = try readFile(path)
+                contents = try readFile(path)
             } catch {
                 throw problem("policy_file", "cannot read \(path): \(error)")
             }
+            do {
+                policy = try AccessPolicy(tomlText: contents)
+            } catch {
+                throw problem("policy_file", "\(path): \(error)")
+            }
         }
-        guard allowRemoteHTTP || Self.isLoopback(http.host) else {
+        guard policy != nil || allowRemoteHTTP || Self.isLoopback(http.host) else {
             throw problem(
                 "http",
-                "\(http) is not a loopback address and no access policy is enforced; set allow_remote_http "
-                    + "(--allow-remote-http or STARLING_ALLOW_REMOTE_HTTP=true) to serve it anyway")
+                "\(http) is not a loopback address and no access policy is configured; set policy_file, or "
+                    + "set allow_remote_http (--allow-remote-http or STARLING_ALLOW_REMOTE_HTTP=true) to serve "
+                    + "it to anyone who can reach it")
         }
         if let advertise, advertise.host == "0.0.0.0" || advertise.host == "::" {
             throw problem("advertise", "must be an address peers can reach, not the wildcard \(advertise)")

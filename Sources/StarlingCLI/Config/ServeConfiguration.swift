@@ -1,6 +1,7 @@
 import Logging
 import Starling
 import StarlingCore
+import StarlingHTTP
 
 /// Everything `starling serve` runs with, resolved from defaults, a TOML file, `STARLING_*`
 /// environment variables and flags (``ServeConfiguration/resolve(flags:environment:readFile:)``).
@@ -32,8 +33,10 @@ struct ServeConfiguration {
     var suspicionTimeoutMillis = Membership.Settings().suspicionTimeoutMillis
     var tombstoneGraceMillis = ReplicationSettings().tombstoneGraceMillis
     var logLevel = Logger.Level.info
-    /// The access policy file, checked readable; nothing reads the policy yet.
+    /// The access policy file: bearer tokens and what they may do.
     var policyFile: String?
+    /// The access policy parsed from ``policyFile`` by the resolver.
+    var policy: AccessPolicy?
 
     /// The cluster keyring read from ``clusterKeyFile`` by the resolver.
     var keyring: ClusterKeyring?

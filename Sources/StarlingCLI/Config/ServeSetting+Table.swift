@@ -13,11 +13,11 @@ extension ServeSetting {
                 doc: "What an acknowledged write survives: a crash of the process, or a power loss (fsync)."),
             ServeSetting(
                 "http", \.http, .address,
-                doc: "TCP address of the HTTP API; a non-loopback host needs `allow_remote_http`."),
+                doc: "TCP address of the HTTP API; a non-loopback host needs `policy_file` or `allow_remote_http`."),
             ServeSetting(
                 "allow_remote_http", \.allowRemoteHTTP, .boolean,
-                doc: "Let `http` bind a non-loopback address: there is no access policy yet, so anyone who can "
-                    + "reach it can read and write every store."),
+                doc: "Let `http` bind a non-loopback address without an access policy: anyone who can reach "
+                    + "it can read and write every store."),
             ServeSetting("gossip", \.gossip, .address, doc: "UDP address replication and membership gossip bind to."),
             ServeSetting(
                 "advertise", \.advertise, SettingType.address.optional,
@@ -74,7 +74,8 @@ extension ServeSetting {
                 doc: "The least severe level logged to stderr: trace, debug, info, notice, warning, error or critical."),
             ServeSetting(
                 "policy_file", \.policyFile, SettingType.path.optional,
-                doc: "The access policy file (checked readable; access policies are not enforced yet)."),
+                doc: "The access policy (TOML): bearer tokens and the actions they may take on which stores "
+                    + "and keys. Unset: every request is allowed, so `http` stays on loopback."),
         ]
     }
 
