@@ -152,7 +152,11 @@ import Testing
             for (query, message) in [
                 ("after=abc", "after must be a sequence number (an integer of 0 or more), not \"abc\""),
                 ("after=-1", "after must be a sequence number (an integer of 0 or more), not \"-1\""),
-                ("after=99", "after 99 is beyond this node's change feed head \(node.lastSeq): sequence numbers are per node, so resume only on the node that issued them"),
+                (
+                    "after=99",
+                    "after 99 is beyond this node's change feed head \(node.lastSeq): sequence numbers are per node, "
+                        + "so resume only on the node that issued them"
+                ),
             ] {
                 let response = try await api.send(.get, "/v1/stores/default/watch?\(query)")
                 #expect(response.status == .badRequest && response.errorKind == "INVALID", "\(query)")
@@ -164,7 +168,8 @@ import Testing
                 #expect(error["message"] == .string(message))
             }
             let header = try await api.client.execute(
-                uri: "/v1/stores/default/watch", method: .get, headers: [HTTPFields.Element.Name("Last-Event-ID")!: "x1"])
+                uri: "/v1/stores/default/watch", method: .get,
+                headers: [HTTPFields.Element.Name("Last-Event-ID")!: "x1"])
             #expect(header.status == .badRequest)
             #expect(String(buffer: header.body).contains("the Last-Event-ID header must be a sequence number"))
             let unknown = try await api.send(.get, "/v1/stores/nope/watch")

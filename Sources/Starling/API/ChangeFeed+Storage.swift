@@ -43,8 +43,9 @@ extension Node {
         }
     }
 
-    private static func feedPage(_ db: SQLiteConnection, store: StoreID, after seq: Int64, keys: FeedKeyRange, limit: Int)
-        throws(SQLiteError) -> FeedPage
+    private static func feedPage(
+        _ db: SQLiteConnection, store: StoreID, after seq: Int64, keys: FeedKeyRange, limit: Int
+    ) throws(SQLiteError) -> FeedPage
     {
         var sql = "SELECT seq, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?2"
         if !keys.lower.isEmpty {
