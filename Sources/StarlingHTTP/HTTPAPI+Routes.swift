@@ -22,6 +22,7 @@ extension HTTPAPI {
         router.get("/v1/stores/:id/entries") { request, _ in await respond { try list(request) } }
         router.get("/v1/stores/:id/keys") { request, _ in await respond { try keys(request) } }
         router.get("/v1/stores/:id/ttl") { request, _ in await respond { try ttl(request) } }
+        router.get("/v1/stores/:id/watch") { request, _ in watch(request) }
         router.get("/v1/stores/:id/entries/**") { request, _ in await respond { try getEntry(request) } }
         router.head("/v1/stores/:id/entries/**") { request, _ in await hasEntry(request) }
         router.put("/v1/stores/:id/entries/**") { request, _ in await respond { try await putEntry(request) } }

@@ -15,6 +15,9 @@ public struct HTTPAPI: Sendable {
         /// The largest request body accepted, in bytes; a larger one is refused with 400
         /// `INVALID`. Default nil: 1 MiB plus the node's `maxValueBytes`.
         public var maxBodyBytes: Int?
+        /// How long a watch stream may stay silent before it sends a `: keep-alive` comment, so
+        /// that proxies keep it open. Default 15 seconds.
+        public var watchKeepAlive: Duration = .seconds(15)
 
         /// The registry `GET /metrics` exposes and HTTP request metrics are recorded in.
         /// Default nil: no `/metrics` route and no request metrics.

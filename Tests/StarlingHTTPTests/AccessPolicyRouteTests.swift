@@ -278,15 +278,15 @@ struct AccessPolicyRouteTests {
     func laterRoutes() async throws {
         try await withPolicyAPI(extraRoutes: { router in
             router.get("/metrics") { _, _ in "metrics" }
-            router.get("/v1/stores/:id/watch") { _, _ in "events" }
+            router.get("/v1/stores/:id/snapshot") { _, _ in "bytes" }
         }) { api, _, _ in
             #expect(try await api.send(.get, "/metrics", token: nil).status == .unauthorized)
             for token in [Self.reader, Self.writer, Self.tmpWriter] {
                 let metrics = try await api.client.execute(
                     uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"])
                 #expect(metrics.status == .ok)
-                let watch = try await api.send(.get, "/v1/stores/app:cache/watch", token: token)
-                #expect(watch.errorKind == "PERMISSION_DENIED")
+                let unmapped = try await api.send(.get, "/v1/stores/app:cache/snapshot", token: token)
+                #expect(unmapped.errorKind == "PERMISSION_DENIED")
             }
             let wrongMethod = try await api.send(.post, "/v1/stores/app:cache/info", token: Self.writer)
             #expect(wrongMethod.errorKind == "PERMISSION_DENIED")

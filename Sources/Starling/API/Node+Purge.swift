@@ -48,13 +48,26 @@ extension WriteContext {
                     WHERE value IS NULL AND counters IS NULL AND hlc < ?1 AND key <> x''
                         AND (expires_at IS NULL OR expires_at < ?2)
                     LIMIT ?3)
+                RETURNING seq
                 """)
             delete.bind(1, bound.rawValue)
             delete.bind(2, deadBefore)
             delete.bind(3, Int64(max(1, limit)))
-            try delete.run()
-            let count = db.changes
+            var count = 0
+            var purgedSeq: Int64 = 0
+            while try delete.step() {
+                count += 1
+                purgedSeq = max(purgedSeq, delete.int64(0))
+            }
+            delete.reset()
             let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
+            if count > 0 {
+                // A watcher resuming before a purged tombstone would miss that deletion: remember the
+                // highest purged sequence number, so the change feed refuses such a resume (`watch`).
+                meta.bind(1, text: ChangeFeed.purgedSeqMetaName)
+                meta.bind(2, max(purgedSeq, try ChangeFeed.purgedSeq(in: db)))
+                try meta.run()
+            }
             meta.bind(1, text: "purge_horizon")
             meta.bind(2, newHorizon.rawValue)
             try meta.run()

@@ -87,6 +87,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Stops accepting requests after the queued ones, waits for them, and closes the connection.
+    /// Observers are called once more afterwards, with the last head, so that they see ``isClosed``.
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
@@ -94,10 +95,18 @@ final class GroupCommitWriter: @unchecked Sendable {
             lock.unlock()
             queue.async {
                 self.connection.close()
+                let (head, observers) = self.lock.withLock { (self.committedSeq, Array(self.observers.values)) }
+                for observer in observers { observer(head) }
                 continuation.resume()
             }
         }
     }
+
+    /// Whether ``close()`` was called: no request is accepted any more.
+    var isClosed: Bool { lock.withLock { closed } }
+
+    /// How many observers are registered (for tests that check a watcher unregistered).
+    var observerCount: Int { lock.withLock { observers.count } }
 
     /// Registers a handler called with the new feed head after each commit that advanced it.
     func addObserver(_ handler: @escaping @Sendable (Int64) -> Void) -> Int {

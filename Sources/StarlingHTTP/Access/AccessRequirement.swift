@@ -60,7 +60,7 @@ enum AccessRequirement: Sendable, Hashable {
         }
         switch (method, parts[4]) {
         case (.get, "info"), (.get, "stats"): return .action(.storeInfo, .store(store))
-        case (.get, "entries"), (.get, "keys"): return .action(.keyList, .someKey(store: store))
+        case (.get, "entries"), (.get, "keys"), (.get, "watch"): return .action(.keyList, .someKey(store: store))
         case (.get, "ttl"):
             return .action(.keyList, ttlKey.map { .key(store: store, key: $0) } ?? .someKey(store: store))
         case (.post, "expire"), (.post, "incr"), (.post, "decr"), (.post, "mset"):
