@@ -1,8 +1,8 @@
-import Starling
-import StarlingCore
+package import Starling
+package import StarlingCore
 
 /// The entry object of the API: `{"key", "value", "version", "expires_at"}`.
-func entryObject(_ entry: Entry) -> JSONValue {
+package func entryObject(_ entry: Entry) -> JSONValue {
     [
         "key": .string(entry.key),
         "value": entry.value,
@@ -12,7 +12,7 @@ func entryObject(_ entry: Entry) -> JSONValue {
 }
 
 /// The info object of the API.
-func infoObject(_ info: StoreInfo) -> JSONValue {
+package func infoObject(_ info: StoreInfo) -> JSONValue {
     [
         "id": .string(info.id),
         "backend": .string(info.backend),
@@ -26,7 +26,7 @@ func infoObject(_ info: StoreInfo) -> JSONValue {
 }
 
 /// The stats object of the API, with snake_case keys.
-func statsObject(_ stats: StoreStats) -> JSONValue {
+package func statsObject(_ stats: StoreStats) -> JSONValue {
     [
         "total_keys": .integer(Int64(stats.totalKeys)),
         "active_keys": .integer(Int64(stats.activeKeys)),

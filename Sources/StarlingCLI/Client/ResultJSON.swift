@@ -1,18 +1,12 @@
 import Starling
 import StarlingClient
 import StarlingCore
+import StarlingHTTP
 
 /// The canonical JSON results `--json` prints: the objects of the HTTP API (API.md).
 enum ResultJSON {
-    /// `{"key", "value", "version", "expires_at"}`.
-    static func entry(_ entry: Entry) -> JSONValue {
-        [
-            "key": .string(entry.key),
-            "value": entry.value,
-            "version": .string(entry.version),
-            "expires_at": entry.expiresAt.map { .integer($0) } ?? .null,
-        ]
-    }
+    /// `{"key", "value", "version", "expires_at"}`, as the HTTP API answers it.
+    static func entry(_ entry: Entry) -> JSONValue { entryObject(entry) }
 
     /// `{"items", "cursor", "has_more"}`.
     static func page(_ page: ListPage) -> JSONValue {
@@ -23,24 +17,11 @@ enum ResultJSON {
         ]
     }
 
-    /// The info object.
-    static func info(_ info: StoreInfo) -> JSONValue {
-        [
-            "id": .string(info.id),
-            "backend": .string(info.backend),
-            "consistency": .string(info.consistency),
-            "durable": .bool(info.durable),
-            "list": .bool(info.list),
-            "versioned": .bool(info.versioned),
-            "conditional_put": .bool(info.conditionalPut),
-            "ttl": .bool(info.ttl),
-        ]
-    }
+    /// The info object, as the HTTP API answers it.
+    static func info(_ info: StoreInfo) -> JSONValue { infoObject(info) }
 
-    /// The stats object.
-    static func stats(_ stats: StoreStats) -> JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: ClientFormat.statsFields(stats).map { ($0, .integer(Int64($1))) }))
-    }
+    /// The stats object, as the HTTP API answers it.
+    static func stats(_ stats: StoreStats) -> JSONValue { statsObject(stats) }
 
     /// `{"id", "members": [{"id", "address", "state", "incarnation", "lag_seq", "lag_millis", "last_ack"}]}`.
     static func cluster(_ status: ClusterStatus) -> JSONValue {
