@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput and latency against a baseline measured in the same run.",
-        subcommands: [BenchLocal.self, BenchCluster.self]
+        subcommands: [BenchLocal.self, BenchCluster.self, BenchCompare.self, BenchStudy.self]
     )
 }

@@ -1,0 +1,68 @@
+import Testing
+
+@testable import StarlingCLI
+
+@Suite struct RESPParserTests {
+    @Test func encodesACommandAsAnArrayOfBulkStrings() {
+        let encoded = RESPParser.encode([Array("SET".utf8), Array("k".utf8), Array("vv".utf8)])
+        #expect(String(decoding: encoded, as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\n")
+    }
+
+    @Test func parsesEveryReplyKindAndSaysHowMuchItTook() throws {
+        #expect(try RESPParser.parse(Array("+OK\r\n".utf8))! == (.simple("OK"), 5))
+        #expect(try RESPParser.parse(Array("-ERR wrong\r\n".utf8))! == (.error("ERR wrong"), 12))
+        #expect(try RESPParser.parse(Array(":42\r\n".utf8))! == (.integer(42), 5))
+        #expect(try RESPParser.parse(Array("$3\r\nabc\r\n+OK\r\n".utf8))! == (.bulk(Array("abc".utf8)), 9))
+        #expect(try RESPParser.parse(Array("$-1\r\n".utf8))! == (.bulk(nil), 5))
+    }
+
+    @Test func waitsForTheRestOfAPartialReply() throws {
+        let whole = Array("$5\r\nhello\r\n".utf8)
+        for cut in 0..<whole.count {
+            #expect(try RESPParser.parse(whole[..<cut]) == nil, "cut at \(cut)")
+        }
+        #expect(try RESPParser.parse(whole)?.consumed == whole.count)
+    }
+
+    @Test func refusesRepliesItDoesNotSpeak() {
+        #expect(throws: BenchFailure.self) { try RESPParser.parse(Array("*1\r\n$1\r\na\r\n".utf8)) }
+        #expect(throws: BenchFailure.self) { try RESPParser.parse(Array("$x\r\n".utf8)) }
+    }
+}
+
+@Suite struct CompareReportTests {
+    @Test func reportsMediansRatiosAndGoals() {
+        var figures = CompareFigures()
+        for (starling, etcd) in [(60_000.0, 5_000.0), (40_000, 4_000), (50_000, 6_000)] {
+            figures.record("set x16 converged ops/s", .starling, starling)
+            figures.record("set x16 ops/s", .etcd, etcd)
+        }
+        figures.record("raw SQLite upsert rows/s", .starling, 200_000)
+        let report = CompareReport(
+            figures: figures,
+            goals: [
+                CompareGoalSpec(
+                    name: "vs etcd", numerator: ("set x16 converged ops/s", .starling),
+                    denominator: ("set x16 ops/s", .etcd), target: 10),
+                CompareGoalSpec(
+                    name: "vs raw", numerator: ("set x16 converged ops/s", .starling),
+                    denominator: ("raw SQLite upsert rows/s", .starling), target: 0.5),
+            ],
+            valueBytes: 100, runs: 3, durationSeconds: 1, concurrency: [16], starlingPeers: 3, etcdMembers: 3,
+            redis: false, errors: [:], wallSeconds: 1)
+        #expect(report.rows.map(\.name) == ["set x16 converged ops/s", "set x16 ops/s", "raw SQLite upsert rows/s"])
+        #expect(report.rows[0].starling == 50_000)
+        #expect(report.rows[1].etcd == 5_000)
+        #expect(report.goals[0].ratio == 10)
+        #expect(report.goals[0].met == true)
+        #expect(report.goals[1].ratio == 0.25)
+        #expect(report.goals[1].met == false)
+        #expect(report.table().contains("vs raw: 0.25 (target >= 0.50) MISS"))
+    }
+
+    @Test func parsesRedisAddresses() {
+        #expect(BenchCompare.hostPort("127.0.0.1:6379")! == ("127.0.0.1", 6379))
+        #expect(BenchCompare.hostPort("6379") == nil)
+        #expect(BenchCompare.hostPort("host:0") == nil)
+    }
+}
