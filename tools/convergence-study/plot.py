@@ -23,7 +23,9 @@ def main(results_path, out_dir):
     burst = rows[0]["burst"]
     lines = [
         f"Time to converge after a burst of {burst:,} writes at one peer (seconds; median of trials, "
-        "each trial in brackets; `-` did not converge within the deadline):",
+        "each trial in brackets; `-` did not converge within the deadline). Loss drops that share of the "
+        "datagrams arriving at every peer; with a partition, the last peer is cut off while the burst is written "
+        "and for that long, and convergence is timed from the heal:",
         "",
         "| peers | loss | partition | converge s (median) | trials | write s | datagrams sent |",
         "| ---: | ---: | ---: | ---: | --- | ---: | ---: |",
@@ -38,7 +40,7 @@ def main(results_path, out_dir):
     with open(f"{out_dir}/convergence.md", "w") as table:
         table.write("\n".join(lines) + "\n")
 
-    figure, axis = plt.subplots(figsize=(7, 4.5))
+    figure, axis = plt.subplots(figsize=(9, 4.5))
     partitions = sorted({row["partitionSeconds"] for row in rows})
     losses = sorted({row["lossPercent"] for row in rows})
     for partition in partitions:
@@ -51,7 +53,10 @@ def main(results_path, out_dir):
             if not series:
                 continue
             label = f"loss {loss}%" + (f", partition {partition} s" if partition else "")
-            axis.plot([p for p, _ in series], [s for _, s in series], marker="o", label=label)
+            axis.plot(
+                [p for p, _ in series], [s for _, s in series], marker="o", label=label,
+                linestyle="--" if partition else "-",
+            )
     axis.set_xlabel("peers")
     axis.set_ylabel("seconds to converge (median, log scale)")
     axis.set_title(f"Starling: convergence after a burst of {burst:,} writes (loopback UDP)")
@@ -59,7 +64,7 @@ def main(results_path, out_dir):
     # Loss stretches convergence by two orders of magnitude: a log scale keeps 0% readable.
     axis.set_yscale("log")
     axis.grid(True, which="both", alpha=0.3)
-    axis.legend()
+    axis.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     figure.savefig(f"{out_dir}/convergence.png", dpi=120)
 
