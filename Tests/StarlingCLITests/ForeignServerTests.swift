@@ -72,9 +72,12 @@ import Testing
     }
 
     @Test func aServerThatDoesNotAnswerInTimeIsUnavailable() async throws {
+        // The stand-in holds its answer until the test has seen the client give up.
+        let (release, releaseAnswer) = AsyncStream<Void>.makeStream()
+        defer { releaseAnswer.finish() }
         let router = Router()
         router.post("/v1/stores/default/clear") { _, _ -> Response in
-            try? await Task.sleep(for: .seconds(5))
+            for await _ in release {}
             return Response(status: .ok)
         }
         try await withServer(router) { endpoint in
@@ -85,6 +88,7 @@ import Testing
             }
             #expect(error?.kind == .unavailable)
             #expect(error?.message == "\(endpoint) did not answer in time; the write may or may not have been applied")
+            releaseAnswer.finish()
         }
     }
 }

@@ -24,10 +24,22 @@ public final class UDPReplication: Sendable {
     private let loop: Task<Void, Never>
     private let commitObservation: Node.CommitObservation
 
+    /// Whether a datagram from `source` arriving at the socket bound to `bound` is handed to the
+    /// engine; benchmarks use it to simulate a lossy or partitioned network over real sockets.
+    package typealias InboundFilter = @Sendable (_ source: PeerAddress, _ bound: PeerAddress) -> Bool
+
     /// Binds the socket, joins the seeds, and starts replicating `node`.
     /// - Throws: `INVALID` for bad settings; `UNAVAILABLE` if the socket cannot be bound.
     public static func start(
         node: Node, settings: ReplicationSettings, logger: Logger = Logger(label: "starling.replication")
+    ) async throws(StoreError) -> UDPReplication {
+        try await start(node: node, settings: settings, logger: logger, inboundFilter: nil)
+    }
+
+    /// ``start(node:settings:logger:)`` with every arriving datagram passed through `inboundFilter`
+    /// first (none: every datagram is delivered).
+    package static func start(
+        node: Node, settings: ReplicationSettings, logger: Logger, inboundFilter: InboundFilter?
     ) async throws(StoreError) -> UDPReplication {
         try settings.validate()
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
@@ -68,6 +80,7 @@ public final class UDPReplication: Sendable {
                         let source = PeerAddress(
                             host: datagram.remoteAddress.ipAddress ?? "",
                             port: UInt16(clamping: datagram.remoteAddress.port ?? 0))
+                        if let inboundFilter, !inboundFilter(source, bound) { continue }
                         await engine.receive(datagram.data, from: source)
                     }
                 }

@@ -137,11 +137,11 @@ struct StudyCell: Sendable {
     private struct Peer {
         var node: Node
         var store: Store
-        var replication: StudyReplication
+        var replication: UDPReplication
     }
 
     func run() async throws -> StudyResult {
-        let faults = StudyFaults()
+        let faults = StudyFaults(seed: seed)
         var cluster: [Peer] = []
         do {
             for index in 0..<peers {
@@ -150,8 +150,9 @@ struct StudyCell: Sendable {
                 settings.seeds = cluster.first.map { [$0.replication.boundAddress] } ?? []
                 let node = try Node.open(directory: directory + "/peer-\(index)", logger: logger)
                 do {
-                    let replication = try await StudyReplication.start(
-                        node: node, settings: settings, faults: faults, seed: seed &+ UInt64(index), logger: logger)
+                    let replication = try await UDPReplication.start(
+                        node: node, settings: settings, logger: logger,
+                        inboundFilter: { source, bound in faults.delivers(from: source.port, to: bound.port) })
                     cluster.append(Peer(node: node, store: try node.store("default"), replication: replication))
                 } catch {
                     await node.close()
