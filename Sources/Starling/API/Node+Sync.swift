@@ -30,27 +30,58 @@ extension Node {
     public func apply(_ changes: [Change]) async throws(StoreError) -> ApplyReport {
         let limits = settings.limits
         return try await writer.write { context throws(StoreError) in
-            var report = ApplyReport()
-            let wall = UInt64(clamping: context.nowMillis())
-            for change in changes {
-                do {
-                    try context.state.clock.observe(change.register.latestStamp.hlc, wallMillis: wall)
-                } catch {
-                    var refusal = StoreError.invalid("refused changes from another peer: \(error)")
-                    refusal.detail = .clockOffset
-                    throw refusal
-                }
-            }
-            for change in changes {
-                guard let problem = Self.invalidity(of: change, limits: limits) else {
-                    let storeID = try context.storeID(named: change.store)
-                    try Self.merge(change, storeID: storeID, into: &context, report: &report)
-                    continue
-                }
-                report.invalid.append(problem)
-            }
-            return report
+            try Self.merge(changes, into: &context, limits: limits)
         }
+    }
+
+    /// Merges several batches of changes, each received from some peer, in one transaction. Each
+    /// batch is checked on its own, as ``apply(_:)-([Change])`` checks its changes: a batch
+    /// stamped too far ahead is refused (its result is that `INVALID` error) while the others
+    /// are applied.
+    /// - Returns: one result per batch, in order.
+    /// - Throws: `UNAVAILABLE` if storage failed (nothing of any batch is applied).
+    public func apply(batches: [[DeltaEntry]]) async throws(StoreError) -> [Result<ApplyReport, StoreError>] {
+        let limits = settings.limits
+        return try await writer.write { context throws(StoreError) in
+            var results: [Result<ApplyReport, StoreError>] = []
+            for batch in batches {
+                let changes = batch.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) }
+                do throws(StoreError) {
+                    results.append(.success(try Self.merge(changes, into: &context, limits: limits)))
+                } catch where error.detail == .clockOffset {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        }
+    }
+
+    /// Merges changes from another peer inside the writer's transaction.
+    /// - Throws: `INVALID` with detail `clockOffset`, before writing anything, if a stamp is too
+    ///   far ahead; storage failures.
+    private static func merge(_ changes: [Change], into context: inout WriteContext, limits: Limits)
+        throws(StoreError) -> ApplyReport
+    {
+        var report = ApplyReport()
+        let wall = UInt64(clamping: context.nowMillis())
+        for change in changes {
+            do {
+                try context.state.clock.observe(change.register.latestStamp.hlc, wallMillis: wall)
+            } catch {
+                var refusal = StoreError.invalid("refused changes from another peer: \(error)")
+                refusal.detail = .clockOffset
+                throw refusal
+            }
+        }
+        for change in changes {
+            guard let problem = invalidity(of: change, limits: limits) else {
+                let storeID = try context.storeID(named: change.store)
+                try merge(change, storeID: storeID, into: &context, report: &report)
+                continue
+            }
+            report.invalid.append(problem)
+        }
+        return report
     }
 
     /// Why a replicated change cannot be stored (a faulty peer), or nil if it can.

@@ -3,26 +3,40 @@ public import NIOCore
 public import StarlingCore
 
 extension ReplicationEngine {
-    /// Handles one datagram from the network. Anything unauthenticated, malformed, from another
-    /// cluster or refused by the clock check is dropped and counted; it never touches the store.
+    /// Handles one datagram from the network; see ``receive(_:)``.
     public func receive(_ datagram: ByteBuffer, from source: PeerAddress) async {
+        await receive([Datagram(datagram, address: source)])
+    }
+
+    /// Handles datagrams that arrived together. Anything unauthenticated, malformed, from another
+    /// cluster or refused by the clock check is dropped and counted; it never touches the store.
+    /// The deltas among them are merged in one transaction, and each sender gets one cumulative
+    /// acknowledgement; so a receiver under load commits and acknowledges per batch, not per
+    /// datagram.
+    public func receive(_ datagrams: [Datagram]) async {
         guard !stopped else { return }
-        statistics.datagramsReceived += 1
-        statistics.bytesReceived += datagram.readableBytes
-        metrics.received(bytes: datagram.readableBytes)
-        let plaintext: ByteBuffer
-        do {
-            plaintext = try sealer.open(datagram)
-        } catch {
-            drop(reason: error.reason.label, from: source)
-            return
+        var bytes = 0
+        for datagram in datagrams {
+            bytes += datagram.bytes.readableBytes
+            let plaintext: ByteBuffer
+            do {
+                plaintext = try sealer.open(datagram.bytes)
+            } catch {
+                drop(reason: error.reason.label, from: datagram.address)
+                continue
+            }
+            receivePlaintext(plaintext, from: datagram.address)
         }
-        await receivePlaintext(plaintext, from: source)
+        statistics.datagramsReceived += datagrams.count
+        statistics.bytesReceived += bytes
+        metrics.received(datagrams: datagrams.count, bytes: bytes)
+        await applyPending()
+        await flushOutbox()
     }
 
     /// Decodes and handles one envelope; `outer` is the fragment envelope it was reassembled
     /// from, which it must match (same cluster and sender, and not itself a fragment).
-    private func receivePlaintext(_ plaintext: ByteBuffer, from source: PeerAddress, outer: Envelope? = nil) async {
+    private func receivePlaintext(_ plaintext: ByteBuffer, from source: PeerAddress, outer: Envelope? = nil) {
         var buffer = plaintext
         let envelope: Envelope
         do {
@@ -43,19 +57,19 @@ extension ReplicationEngine {
         let now = node.wallClock.nowMillis()
         switch envelope.message {
         case .ping, .pingRequest, .ack:
-            await perform(membership.received(envelope.message, from: envelope.sender, nowMillis: now))
+            perform(membership.received(envelope.message, from: envelope.sender, nowMillis: now))
         case .delta(let delta):
             statistics.deltasReceived += 1
-            await perform(replicator.received(delta, from: envelope.sender, ownClock: node.committedPosition.clock))
+            perform(replicator.received(delta, from: envelope.sender, ownClock: node.committedPosition.clock))
         case .deltaAck(let ack):
-            await perform(replicator.received(ack, from: envelope.sender, nowMillis: now))
+            perform(replicator.received(ack, from: envelope.sender, nowMillis: now))
         case .digest(let digest):
-            await answerDigest(digest, from: envelope.sender)
+            answerDigest(digest, from: envelope.sender)
         case .fragment(let fragment):
             if let whole = assembler.receive(fragment, from: envelope.sender, nowMillis: now) {
                 var inner = ByteBuffer()
                 inner.writeBytes(whole)
-                await receivePlaintext(inner, from: source, outer: envelope)
+                receivePlaintext(inner, from: source, outer: envelope)
             }
         }
     }
@@ -66,36 +80,63 @@ extension ReplicationEngine {
         logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
     }
 
-    /// Merges a delta through the node's merge path, then lets the replicator acknowledge it.
-    func apply(_ delta: Delta, from member: NodeID) async {
-        do {
-            let report = try await node.apply(delta.entries)
-            statistics.entriesApplied += report.applied
-            metrics.applied(entries: report.applied)
-            if delta.repair { statistics.repairEntriesApplied += report.applied }
-            statistics.staleWritesDropped += report.stale
-            if !report.invalid.isEmpty {
-                statistics.invalidEntries += report.invalid.count
-                metrics.dropped(reason: "invalidEntry")
-                logger.warning(
-                    "refused malformed entries from a peer", metadata: ["sender": "\(member)", "reasons": "\(report.invalid.prefix(3))"])
+    /// Merges the deltas queued by this batch in one transaction, one group per sender and kind
+    /// (so one sender's clock refusal does not refuse the others), then lets the replicator acknowledge
+    /// them and pass the applied changes on.
+    func applyPending() async {
+        while !pendingApplies.isEmpty {
+            var groups: [(member: NodeID, repair: Bool, deltas: [Delta])] = []
+            for (delta, member) in pendingApplies {
+                if let index = groups.firstIndex(where: { $0.member == member && $0.repair == delta.repair }) {
+                    groups[index].deltas.append(delta)
+                } else {
+                    groups.append((member, delta.repair, [delta]))
+                }
             }
-            if !report.staleAnswers.isEmpty, let address = addressOf(member) {
-                await sendRepair(report.staleAnswers, to: address)
+            pendingApplies.removeAll()
+            let results: [Result<Node.ApplyReport, StoreError>]
+            do {
+                results = try await node.apply(batches: groups.map { $0.deltas.flatMap(\.entries) })
+            } catch {
+                logger.warning("could not apply deltas; the senders will retry", metadata: ["error": "\(error)"])
+                return
             }
-        } catch where error.detail == .clockOffset {
-            statistics.clockOffsetRejections += 1
-            metrics.dropped(reason: "clockOffset")
-            logger.warning(
-                "refused a delta stamped too far ahead of local time",
-                metadata: ["sender": "\(member)", "error": "\(error.message)"])
-            return
-        } catch {
-            logger.warning("could not apply a delta; the sender will retry", metadata: ["sender": "\(member)", "error": "\(error)"])
-            return
+            var directives: [Replicator.Directive] = []
+            for (group, result) in zip(groups, results) {
+                switch result {
+                case .success(let report):
+                    record(report, from: group.member, repair: group.repair)
+                    for delta in group.deltas {
+                        directives += replicator.deltaApplied(delta, from: group.member, ownClock: node.committedPosition.clock)
+                    }
+                case .failure(let error):
+                    statistics.clockOffsetRejections += 1
+                    metrics.dropped(reason: "clockOffset")
+                    logger.warning(
+                        "refused a delta stamped too far ahead of local time",
+                        metadata: ["sender": "\(group.member)", "error": "\(error.message)"])
+                }
+            }
+            perform(directives)
+            // Applied changes took new local sequence numbers: pass them on.
+            perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
         }
-        await perform(replicator.deltaApplied(delta, from: member, ownClock: node.committedPosition.clock))
-        // Applied changes took new local sequence numbers: pass them on.
-        await perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
+    }
+
+    /// Counts what applying a sender's deltas did, and answers its stale writes.
+    private func record(_ report: Node.ApplyReport, from member: NodeID, repair: Bool) {
+        statistics.entriesApplied += report.applied
+        metrics.applied(entries: report.applied)
+        if repair { statistics.repairEntriesApplied += report.applied }
+        statistics.staleWritesDropped += report.stale
+        if !report.invalid.isEmpty {
+            statistics.invalidEntries += report.invalid.count
+            metrics.dropped(reason: "invalidEntry")
+            logger.warning(
+                "refused malformed entries from a peer", metadata: ["sender": "\(member)", "reasons": "\(report.invalid.prefix(3))"])
+        }
+        if !report.staleAnswers.isEmpty, let address = addressOf(member) {
+            sendRepair(report.staleAnswers, to: address)
+        }
     }
 }

@@ -10,12 +10,12 @@ extension ReplicationEngine {
     /// Bytes available for a message inside one datagram.
     var messageBudget: Int { settings.maxDatagram - DatagramSealer.overhead }
 
-    /// Encodes, fragments if needed, seals and sends a message.
-    func send(_ message: Message, to address: PeerAddress) async {
+    /// Encodes, fragments if needed and seals a message into the outbox; ``flushOutbox()`` sends it.
+    func send(_ message: Message, to address: PeerAddress) {
         var buffer = ByteBuffer()
         buffer.writeStarlingEnvelope(Envelope(clusterID: settings.clusterID, sender: node.id, message: message))
         if buffer.readableBytes <= messageBudget {
-            await sendSealed(buffer, to: address)
+            enqueueSealed(buffer, to: address)
             return
         }
         nextMessageID &+= 1
@@ -30,65 +30,50 @@ extension ReplicationEngine {
         for piece in pieces {
             var fragment = ByteBuffer()
             fragment.writeStarlingEnvelope(piece)
-            await sendSealed(fragment, to: address)
+            enqueueSealed(fragment, to: address)
         }
     }
 
-    private func sendSealed(_ plaintext: ByteBuffer, to address: PeerAddress) async {
+    private func enqueueSealed(_ plaintext: ByteBuffer, to address: PeerAddress) {
         let datagram = sealer.seal(plaintext)
         statistics.datagramsSent += 1
         statistics.bytesSent += datagram.readableBytes
-        metrics.sent(bytes: datagram.readableBytes)
-        await transport.send(datagram, to: address)
+        outbox.append(Datagram(datagram, address: address))
     }
 
-    /// Reads the feed after `after` and sends `member` one delta with as many entries as fit.
-    func sendDelta(to member: NodeID, after: Int64) async {
-        guard let address = addressOf(member) else { return }
-        let (head, clock) = node.committedPosition
-        let changes: [Change]
-        do {
-            changes = try node.changes(after: after, limit: Self.changesPerRead)
-        } catch {
-            logger.warning("could not read the change feed", metadata: ["error": "\(error)"])
-            return
-        }
-        let budget = messageBudget - WireFormat.envelopeOverhead
-        var entries: [DeltaEntry] = []
-        var size = 0
-        var through = after
-        var examined = 0
-        for change in changes {
-            // A plain write the member made itself is not sent back to it: it holds that write or
-            // a later one. (Counters are always sent: other peers' slots may be new to it.)
-            if change.register.increments.isEmpty, change.register.stamp.origin == member {
-                through = change.seq
-                examined += 1
-                continue
-            }
-            let entry = DeltaEntry(store: change.store, key: change.key, register: change.register)
-            let entrySize = WireFormat.encodedSize(of: entry)
-            if !entries.isEmpty, size + entrySize > budget { break }
-            entries.append(entry)
-            size += entrySize
-            through = change.seq
-            examined += 1
-            if size >= budget { break }
-        }
-        // Reaching the end of the feed as of `head`, the delta also proves everything this node
-        // had stamped up to `clock` (the receiver's part of the stable horizon).
-        var endClock = HybridTimestamp.zero
-        if examined == changes.count, changes.count < Self.changesPerRead, through <= head {
-            through = head
-            endClock = clock
-        }
-        guard through > after else { return }
-        statistics.deltasSent += 1
-        metrics.deltaSent(entries: entries.count)
-        // Record it before the send's await, so a push arriving meanwhile continues after it.
-        replicator.deltaSent(to: member, after: after, through: through, nowMillis: node.wallClock.nowMillis())
-        await send(.delta(Delta(after: after, through: through, entries: entries, clock: endClock)), to: address)
+    /// Hands every datagram queued so far to the transport at once. Each entry point (a received
+    /// batch, a tick, a local commit) ends with it, so the datagrams one event produces leave
+    /// together.
+    func flushOutbox() async {
+        guard !outbox.isEmpty else { return }
+        let datagrams = outbox
+        outbox.removeAll(keepingCapacity: true)
+        metrics.sent(datagrams: datagrams.count, bytes: datagrams.reduce(0) { $0 + $1.bytes.readableBytes })
+        await transport.send(datagrams)
     }
+
+    /// Sends `member` deltas of the feed continuing after `after`, as many as its window takes,
+    /// each packing as many entries as fit in a datagram. The feed is read in chunks of
+    /// ``changesPerRead`` and a chunk's leftovers start the next delta, so a full window costs a
+    /// few reads, not one per delta.
+    func sendDeltas(to member: NodeID, after start: Int64) {
+        guard let address = addressOf(member) else { return }
+        var feed = FeedCursor(node: node, after: start)
+        var after = start
+        while true {
+            guard let (delta, entryCount) = feed.nextDelta(for: member, after: after, budget: deltaBudget, logger: logger)
+            else { return }
+            statistics.deltasSent += 1
+            metrics.deltaSent(entries: entryCount)
+            replicator.deltaSent(to: member, after: after, through: delta.through, nowMillis: node.wallClock.nowMillis())
+            send(.delta(delta), to: address)
+            guard replicator.nextDeltaStart(to: member) == delta.through else { return }
+            after = delta.through
+        }
+    }
+
+    /// Bytes available for a delta's entries inside one datagram.
+    var deltaBudget: Int { messageBudget - WireFormat.envelopeOverhead }
 
     /// Tombstones older than the grace period are left out of digests.
     var digestOmitsDeadBefore: HybridTimestamp {
@@ -97,12 +82,12 @@ extension ReplicationEngine {
     }
 
     /// Sends this node's bucket digest to `member`.
-    func sendDigest(to member: NodeID, reply: Bool) async {
+    func sendDigest(to member: NodeID, reply: Bool) {
         guard let address = addressOf(member) else { return }
         do {
             let hashes = try node.bucketDigest(
                 buckets: settings.digestBuckets, nowMillis: node.wallClock.nowMillis(), omitDeadBefore: digestOmitsDeadBefore)
-            await send(.digest(Digest(hashes: hashes, reply: reply)), to: address)
+            send(.digest(Digest(hashes: hashes, reply: reply)), to: address)
         } catch {
             logger.warning("could not compute a digest", metadata: ["error": "\(error)"])
         }
@@ -110,7 +95,7 @@ extension ReplicationEngine {
 
     /// Compares a member's digest with this node's and sends repair deltas for every bucket that
     /// differs; both sides repair, because the member receives this node's digest in reply.
-    func answerDigest(_ digest: Digest, from member: NodeID) async {
+    func answerDigest(_ digest: Digest, from member: NodeID) {
         guard let address = addressOf(member) else { return }
         // A digest of another size would make every bucket differ (and one bucket would make this
         // node send its whole state): peers of one cluster use the same setting.
@@ -123,24 +108,24 @@ extension ReplicationEngine {
                 statistics.repairsStarted += 1
                 metrics.repair()
                 let entries = try node.entries(inBuckets: differing, of: digest.hashes.count)
-                await sendRepair(entries, to: address)
+                sendRepair(entries, to: address)
             }
             if digest.reply {
-                await send(.digest(Digest(hashes: mine, reply: false)), to: address)
+                send(.digest(Digest(hashes: mine, reply: false)), to: address)
             }
         } catch {
             logger.warning("could not answer a digest", metadata: ["error": "\(error)"])
         }
     }
 
-    func sendRepair(_ entries: [DeltaEntry], to address: PeerAddress) async {
-        let budget = messageBudget - WireFormat.envelopeOverhead
+    func sendRepair(_ entries: [DeltaEntry], to address: PeerAddress) {
+        let budget = deltaBudget
         var batch: [DeltaEntry] = []
         var size = 0
         for entry in entries {
             let entrySize = WireFormat.encodedSize(of: entry)
             if !batch.isEmpty, size + entrySize > budget {
-                await send(.delta(Delta(after: 0, through: 0, entries: batch, repair: true)), to: address)
+                send(.delta(Delta(after: 0, through: 0, entries: batch, repair: true)), to: address)
                 batch.removeAll()
                 size = 0
             }
@@ -148,7 +133,7 @@ extension ReplicationEngine {
             size += entrySize
         }
         if !batch.isEmpty {
-            await send(.delta(Delta(after: 0, through: 0, entries: batch, repair: true)), to: address)
+            send(.delta(Delta(after: 0, through: 0, entries: batch, repair: true)), to: address)
         }
     }
 }

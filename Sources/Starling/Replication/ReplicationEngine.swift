@@ -25,6 +25,10 @@ public actor ReplicationEngine {
     var sourceAddresses: [NodeID: PeerAddress] = [:]
     var dirtyProgress: Set<NodeID> = []
     var stopped = false
+    /// Datagrams produced by the current event, sent together by ``flushOutbox()``.
+    var outbox: [Datagram] = []
+    /// Deltas received in the current batch, applied together by ``applyPending()``.
+    var pendingApplies: [(delta: Delta, member: NodeID)] = []
     var nextGCMillis: Int64 = .max
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
     var caughtUpMillis: [NodeID: Int64] = [:]
@@ -70,14 +74,16 @@ public actor ReplicationEngine {
         // member is) within the member timeout; until then the horizon cannot count them, so wait.
         nextGCMillis = now + max(settings.gcIntervalMillis, settings.membership.deadMemberRetentionMillis
             + settings.membership.suspicionTimeoutMillis)
-        await perform(membership.start(nowMillis: now))
-        await perform(replicator.start(nowMillis: now))
+        perform(membership.start(nowMillis: now))
+        perform(replicator.start(nowMillis: now))
+        await flushOutbox()
     }
 
     /// Leaves the cluster: tells a few members, and persists progress. Timers stop firing.
     public func stop() async {
         guard !stopped else { return }
-        await perform(membership.leave(nowMillis: node.wallClock.nowMillis()))
+        perform(membership.leave(nowMillis: node.wallClock.nowMillis()))
+        await flushOutbox()
         await flushProgress()
         stopped = true
     }
@@ -85,7 +91,8 @@ public actor ReplicationEngine {
     /// The node committed local changes: push them.
     public func localCommitted() async {
         guard !stopped else { return }
-        await perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
+        perform(replicator.committed(head: node.lastSeq, nowMillis: node.wallClock.nowMillis()))
+        await flushOutbox()
     }
 
     /// Every known member with its state and replication progress.
@@ -127,7 +134,8 @@ public actor ReplicationEngine {
         if directives.contains(where: { if case .sendHeartbeat = $0 { true } else { false } }) {
             try? await node.advanceClock()
         }
-        await perform(directives)
+        perform(directives)
+        await flushOutbox()
         updateLag(nowMillis: now)
         await flushProgress()
         if now >= nextGCMillis {
@@ -155,17 +163,18 @@ public actor ReplicationEngine {
 
     func membershipTick() async {
         guard !stopped else { return }
-        await perform(membership.tick(nowMillis: node.wallClock.nowMillis()))
+        perform(membership.tick(nowMillis: node.wallClock.nowMillis()))
+        await flushOutbox()
     }
 
     // MARK: Directives
 
-    func perform(_ directives: [Membership.Directive]) async {
+    func perform(_ directives: [Membership.Directive]) {
         var membersChanged = false
         for directive in directives {
             switch directive {
             case .send(let message, let to):
-                await send(message, to: to)
+                send(message, to: to)
             case .scheduleTick(let after):
                 scheduler.schedule(afterMillis: after) { [weak self] in await self?.membershipTick() }
             case .memberChanged, .memberRemoved:
@@ -177,31 +186,38 @@ public actor ReplicationEngine {
             // Remember members (and where they listen) so a restart can rejoin through them.
             dirtyProgress.formUnion(live)
             let known = membership.members.map(\.id)
-            await perform(replicator.membersChanged(live: live, known: known, nowMillis: node.wallClock.nowMillis()))
+            perform(replicator.membersChanged(live: live, known: known, nowMillis: node.wallClock.nowMillis()))
         }
     }
 
-    func perform(_ directives: [Replicator.Directive]) async {
+    /// Carries out the replicator's directives. Deltas to apply are queued for
+    /// ``applyPending()``; acknowledgements go out once per member, the last one (they are
+    /// cumulative).
+    func perform(_ directives: [Replicator.Directive]) {
+        var acks: [(NodeID, DeltaAck)] = []
         for directive in directives {
             switch directive {
             case .sendDelta(let member, let after):
-                await sendDelta(to: member, after: after)
+                sendDeltas(to: member, after: after)
             case .apply(let delta, let member):
-                await apply(delta, from: member)
+                pendingApplies.append((delta, member))
             case .sendAck(let ack, let member):
-                if let address = addressOf(member) { await send(.deltaAck(ack), to: address) }
+                if let index = acks.firstIndex(where: { $0.0 == member }) { acks[index].1 = ack } else { acks.append((member, ack)) }
             case .persist(let member):
                 dirtyProgress.insert(member)
             case .sendDigest(let member):
-                await sendDigest(to: member, reply: true)
+                sendDigest(to: member, reply: true)
             case .sendHeartbeat(let member, let through):
                 let (head, clock) = node.committedPosition
                 if head <= through, let address = addressOf(member) {
-                    await send(.delta(Delta(after: through, through: through, entries: [], clock: clock)), to: address)
+                    send(.delta(Delta(after: through, through: through, entries: [], clock: clock)), to: address)
                 }
             case .scheduleTick(let after):
                 scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick() }
             }
+        }
+        for (member, ack) in acks {
+            if let address = addressOf(member) { send(.deltaAck(ack), to: address) }
         }
     }
 

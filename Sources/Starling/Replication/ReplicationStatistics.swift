@@ -59,13 +59,13 @@ struct ReplicationMetrics: Sendable {
         repairs = Counter(label: "starling_repairs_total", dimensions: dimensions)
     }
 
-    func sent(bytes: Int) {
-        datagramsSent.increment()
+    func sent(datagrams: Int, bytes: Int) {
+        datagramsSent.increment(by: datagrams)
         bytesSent.increment(by: bytes)
     }
 
-    func received(bytes: Int) {
-        datagramsReceived.increment()
+    func received(datagrams: Int, bytes: Int) {
+        datagramsReceived.increment(by: datagrams)
         bytesReceived.increment(by: bytes)
     }
 

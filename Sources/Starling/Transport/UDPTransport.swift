@@ -24,6 +24,9 @@ public final class UDPReplication: Sendable {
     private let loop: Task<Void, Never>
     private let commitObservation: Node.CommitObservation
 
+    /// Datagrams the receive loop may queue for the engine before it stops reading the socket.
+    static let inboxCapacity = 4_096
+
     /// Whether a datagram from `source` arriving at the socket bound to `bound` is handed to the
     /// engine; benchmarks use it to simulate a lossy or partitioned network over real sockets.
     package typealias InboundFilter = @Sendable (_ source: PeerAddress, _ bound: PeerAddress) -> Bool
@@ -71,7 +74,16 @@ public final class UDPReplication: Sendable {
             throw error
         }
         let (ready, readySignal) = AsyncStream<Void>.makeStream()
+        let inbox = DatagramInbox(capacity: inboxCapacity)
         let loop = Task {
+            // The engine takes whatever arrived while it handled the last batch.
+            let consumer = Task {
+                while true {
+                    let batch = await inbox.next()
+                    if batch.isEmpty { return }
+                    await engine.receive(batch)
+                }
+            }
             do {
                 try await channel.executeThenClose { inbound, outbound in
                     transport.attach(outbound)
@@ -81,17 +93,26 @@ public final class UDPReplication: Sendable {
                             host: datagram.remoteAddress.ipAddress ?? "",
                             port: UInt16(clamping: datagram.remoteAddress.port ?? 0))
                         if let inboundFilter, !inboundFilter(source, bound) { continue }
-                        await engine.receive(datagram.data, from: source)
+                        await inbox.push(Datagram(datagram.data, address: source))
                     }
                 }
             } catch {
                 logger.debug("UDP receive loop ended", metadata: ["error": "\(error)"])
             }
             readySignal.finish()
+            inbox.finish()
+            await consumer.value
         }
         for await _ in ready {}
+        // One pending notification at most: commits made before the engine picks it up are
+        // pushed together.
+        let signal = CommitSignal()
         let observation = node.observeCommits { _ in
-            Task { await engine.localCommitted() }
+            guard signal.raise() else { return }
+            Task {
+                signal.lower()
+                await engine.localCommitted()
+            }
         }
         await engine.start()
         logger.info("replicating", metadata: ["bound": "\(bound)", "node": "\(node.id)"])
@@ -119,6 +140,25 @@ public final class UDPReplication: Sendable {
     }
 }
 
+/// Whether a local-commit notification is pending, so that a burst of commits schedules one
+/// push task, not one per commit.
+private final class CommitSignal: @unchecked Sendable {
+    // @unchecked: `raised` is touched only under `lock`.
+    private let lock = NSLock()
+    private var raised = false
+
+    /// Raises the signal. - Returns: true if it was down (the caller schedules the push).
+    func raise() -> Bool {
+        lock.withLock {
+            defer { raised = true }
+            return !raised
+        }
+    }
+
+    /// Lowers the signal before the push runs, so commits made during it schedule another.
+    func lower() { lock.withLock { raised = false } }
+}
+
 /// Sends datagrams through a bound NIO channel, resolving and caching peer addresses.
 final class UDPTransport: DatagramTransport, @unchecked Sendable {
     // @unchecked: `outbound` and `resolved` are touched only under `lock`.
@@ -142,6 +182,19 @@ final class UDPTransport: DatagramTransport, @unchecked Sendable {
             try await outbound.write(AddressedEnvelope(remoteAddress: socketAddress, data: datagram))
         } catch {
             logger.debug("UDP send failed", metadata: ["to": "\(address)", "error": "\(error)"])
+        }
+    }
+
+    func send(_ datagrams: [Datagram]) async {
+        guard let outbound = lock.withLock({ outbound }) else { return }
+        let envelopes = datagrams.compactMap { datagram in
+            resolve(datagram.address).map { AddressedEnvelope(remoteAddress: $0, data: datagram.bytes) }
+        }
+        guard !envelopes.isEmpty else { return }
+        do {
+            try await outbound.write(contentsOf: envelopes)
+        } catch {
+            logger.debug("UDP send failed", metadata: ["datagrams": "\(envelopes.count)", "error": "\(error)"])
         }
     }
 

@@ -1,0 +1,72 @@
+import Logging
+import StarlingCore
+
+/// Reads a node's change feed forward in chunks and packs it into deltas for one member, so a
+/// run of deltas costs one read per ``ReplicationEngine/changesPerRead`` changes.
+struct FeedCursor {
+    private let node: Node
+    /// The feed head and clock when the cursor was made: a delta that reaches the end of the feed
+    /// as of `head` proves everything this node had stamped up to `clock`.
+    private let head: Int64
+    private let clock: HybridTimestamp
+    private var buffered: ArraySlice<Change> = []
+    private var readAfter: Int64
+    /// The last read returned fewer changes than asked: the feed ended there.
+    private var reachedEnd = false
+
+    init(node: Node, after: Int64) {
+        self.node = node
+        (head, clock) = node.committedPosition
+        readAfter = after
+    }
+
+    /// The next delta `(after, through]` for `member`, with as many entries as fit in `budget`
+    /// bytes, and how many entries it carries; nil if the feed holds nothing after `after` (or
+    /// cannot be read now).
+    mutating func nextDelta(for member: NodeID, after: Int64, budget: Int, logger: Logger) -> (Delta, Int)? {
+        var entries: [DeltaEntry] = []
+        var size = 0
+        var through = after
+        while true {
+            if buffered.isEmpty, !reachedEnd, !refill(logger: logger) { return nil }
+            guard let change = buffered.first else { break }
+            // A plain write the member made itself is not sent back to it: it holds that write or
+            // a later one. (Counters are always sent: other peers' slots may be new to it.)
+            if change.register.increments.isEmpty, change.register.stamp.origin == member {
+                through = change.seq
+                buffered.removeFirst()
+                continue
+            }
+            let entry = DeltaEntry(store: change.store, key: change.key, register: change.register)
+            let entrySize = WireFormat.encodedSize(of: entry)
+            if !entries.isEmpty, size + entrySize > budget { break }
+            entries.append(entry)
+            size += entrySize
+            through = change.seq
+            buffered.removeFirst()
+            if size >= budget { break }
+        }
+        var endClock = HybridTimestamp.zero
+        if buffered.isEmpty, reachedEnd, through <= head {
+            through = max(through, head)
+            endClock = clock
+        }
+        guard through > after else { return nil }
+        return (Delta(after: after, through: through, entries: entries, clock: endClock), entries.count)
+    }
+
+    /// Reads the next chunk of the feed.
+    /// - Returns: false if the feed could not be read.
+    private mutating func refill(logger: Logger) -> Bool {
+        do {
+            let changes = try node.changes(after: readAfter, limit: ReplicationEngine.changesPerRead)
+            reachedEnd = changes.count < ReplicationEngine.changesPerRead
+            buffered = changes[...]
+            if let last = changes.last { readAfter = last.seq }
+            return true
+        } catch {
+            logger.warning("could not read the change feed", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+}

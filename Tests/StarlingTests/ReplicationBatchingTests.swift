@@ -1,0 +1,175 @@
+import Foundation
+import NIOCore
+@testable import Starling
+import StarlingCore
+import StarlingTestKit
+import Testing
+
+/// The engine under load: datagrams that arrive together are applied in one transaction and
+/// acknowledged once per sender; the feed is packed into deltas from chunked reads; the UDP
+/// shell's inbox hands the engine everything that arrived while it worked.
+@Suite struct ReplicationBatchingTests {
+    /// Records every batch the engine hands to the network.
+    final class RecordingTransport: DatagramTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var recorded: [[Datagram]] = []
+
+        var batches: [[Datagram]] { lock.withLock { recorded } }
+
+        func send(_ datagram: ByteBuffer, to address: PeerAddress) async {
+            lock.withLock { recorded.append([Datagram(datagram, address: address)]) }
+        }
+
+        func send(_ datagrams: [Datagram]) async {
+            lock.withLock { recorded.append(datagrams) }
+        }
+
+        /// The messages of every datagram sent, decoded.
+        func messages() throws -> [Message] {
+            try batches.joined().map { datagram in
+                var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes)
+                return try bytes.readStarlingEnvelope().message
+            }
+        }
+    }
+
+    /// Timers that never fire: the tests drive the engine by hand.
+    struct NoTimers: TickScheduler {
+        func schedule(afterMillis millis: Int64, _ action: @escaping @Sendable () async -> Void) {}
+    }
+
+    static let peerP = (id: NodeID(rawValue: 0xA1), address: PeerAddress(host: "10.0.0.2", port: 7946))
+    static let peerQ = (id: NodeID(rawValue: 0xB2), address: PeerAddress(host: "10.0.0.3", port: 7946))
+
+    func engine(_ node: Node, _ transport: RecordingTransport) throws -> ReplicationEngine {
+        try ReplicationEngine(
+            node: node, settings: ReplicationSettings(), address: PeerAddress(host: "10.0.0.1", port: 7946),
+            transport: transport, scheduler: NoTimers(), randomSeed: 1, logger: TestNode.quietLogger)
+    }
+
+    /// A datagram from `sender` carrying a delta `(after, through]` with one entry per key.
+    func delta(
+        from sender: (id: NodeID, address: PeerAddress), after: Int64, through: Int64, keys: [String], atMillis millis: Int64
+    ) -> Datagram {
+        let entries = keys.enumerated().map { index, key in
+            DeltaEntry(
+                store: "default", key: key,
+                register: Register(
+                    stamp: Stamp(hlc: HybridTimestamp(physicalMillis: UInt64(millis), logical: UInt16(index)), origin: sender.id),
+                    content: .value(EncodedValue(.string(key)))))
+        }
+        var buffer = ByteBuffer()
+        buffer.writeStarlingEnvelope(
+            Envelope(
+                clusterID: ReplicationSettings().clusterID, sender: sender.id,
+                message: .delta(Delta(after: after, through: through, entries: entries))))
+        return Datagram(DatagramSealer(keyring: nil).seal(buffer), address: sender.address)
+    }
+
+    @Test func deltasArrivingTogetherCommitOnceAndAreAcknowledgedOncePerSender() async throws {
+        try await TestNode.with { node, store, clock in
+            let transport = RecordingTransport()
+            let engine = try engine(node, transport)
+            let commits = CommitCounter()
+            let observation = node.observeCommits { _ in commits.increment() }
+            defer { observation.cancel() }
+            let now = clock.nowMillis()
+            await engine.receive([
+                delta(from: Self.peerP, after: 0, through: 1, keys: ["p1"], atMillis: now),
+                delta(from: Self.peerQ, after: 0, through: 2, keys: ["q1", "q2"], atMillis: now),
+                delta(from: Self.peerP, after: 1, through: 2, keys: ["p2"], atMillis: now),
+                delta(from: Self.peerP, after: 2, through: 3, keys: ["p3"], atMillis: now),
+            ])
+            #expect(try store.keys("*") == ["p1", "p2", "p3", "q1", "q2"])
+            #expect(commits.value == 1, "one transaction for the whole batch")
+            let acks = try transport.messages().compactMap { message -> DeltaAck? in
+                if case .deltaAck(let ack) = message { ack } else { nil }
+            }
+            #expect(acks.map(\.through) == [3, 2], "one cumulative acknowledgement per sender, in arrival order")
+            #expect(transport.batches.count == 1, "the batch's datagrams leave together")
+            #expect(await engine.statistics.entriesApplied == 5)
+        }
+    }
+
+    @Test func aSenderStampedTooFarAheadIsRefusedWithoutRefusingTheOthersInItsBatch() async throws {
+        try await TestNode.with { node, store, clock in
+            let transport = RecordingTransport()
+            let engine = try engine(node, transport)
+            let now = clock.nowMillis()
+            await engine.receive([
+                delta(from: Self.peerQ, after: 0, through: 1, keys: ["ahead"], atMillis: now + 3_600_000),
+                delta(from: Self.peerP, after: 0, through: 1, keys: ["fine"], atMillis: now),
+            ])
+            #expect(try store.keys("*") == ["fine"])
+            #expect(await engine.statistics.clockOffsetRejections == 1)
+            let acked = try transport.messages().compactMap { message -> Bool? in
+                if case .deltaAck = message { true } else { nil }
+            }
+            #expect(acked.count == 1, "only the accepted sender is acknowledged; the other will retry")
+        }
+    }
+
+    @Test func theFeedIsPackedIntoContiguousDeltasThatEndWithTheClock() async throws {
+        try await TestNode.with { node, store, _ in
+            var entries: [String: JSONValue] = [:]
+            for index in 0..<(ReplicationEngine.changesPerRead * 3 + 5) {
+                entries["key-\(index)"] = .string(String(repeating: "v", count: 90))
+            }
+            try await store.mset(entries)
+            var cursor = FeedCursor(node: node, after: 0)
+            let budget = ReplicationSettings().maxDatagram - DatagramSealer.overhead - WireFormat.envelopeOverhead
+            var after: Int64 = 0
+            var carried = 0
+            var last: Delta?
+            while let (delta, count) = cursor.nextDelta(
+                for: Self.peerP.id, after: after, budget: budget, logger: TestNode.quietLogger)
+            {
+                #expect(delta.after == after, "deltas are contiguous")
+                #expect(delta.entries.reduce(0) { $0 + WireFormat.encodedSize(of: $1) } <= budget)
+                #expect(delta.entries.count == count)
+                if delta.through < node.lastSeq { #expect(delta.clock == .zero, "only the delta reaching the head carries the clock") }
+                carried += count
+                after = delta.through
+                last = delta
+            }
+            #expect(carried == entries.count)
+            #expect(last?.through == node.lastSeq)
+            #expect(last?.clock == node.committedPosition.clock)
+        }
+    }
+
+    static func empty(from port: UInt16) -> Datagram {
+        Datagram(ByteBuffer(), address: PeerAddress(host: "127.0.0.1", port: port))
+    }
+
+    @Test func theInboxHandsOverEverythingQueuedAndHoldsTheReceiverWhenFull() async throws {
+        let inbox = DatagramInbox(capacity: 2)
+        await inbox.push(Self.empty(from: 1))
+        await inbox.push(Self.empty(from: 2))
+        let (pushed, pushedSignal) = AsyncStream<Void>.makeStream()
+        let third = Task {
+            await inbox.push(Self.empty(from: 3))
+            pushedSignal.yield()
+        }
+        #expect(await inbox.next().map(\.address.port) == [1, 2])
+        for await _ in pushed { break }
+        #expect(await inbox.next().map(\.address.port) == [3], "the full inbox held the third push until there was room")
+        let waiting = Task { await inbox.next() }
+        await inbox.push(Self.empty(from: 4))
+        #expect(await waiting.value.map(\.address.port) == [4], "a waiting receiver is woken by the next push")
+        inbox.finish()
+        #expect(await inbox.next().isEmpty)
+        await inbox.push(Self.empty(from: 5))
+        #expect(await inbox.next().isEmpty, "nothing is queued after finish")
+        _ = await third.value
+    }
+}
+
+/// Counts commit notifications.
+final class CommitCounter: @unchecked Sendable {
+    // @unchecked: `count` is touched only under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
+}
