@@ -1,3 +1,5 @@
+import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import StarlingCLI
@@ -72,5 +74,30 @@ import Testing
         #expect(BenchCompare.hostPort("127.0.0.1:6379")?.port == 6379)
         #expect(BenchCompare.hostPort("6379") == nil)
         #expect(BenchCompare.hostPort("host:0") == nil)
+    }
+}
+
+@Suite struct BenchHTTPClientTests {
+    @Test func parsesPlainHTTPEndpointsAndRefusesOthers() throws {
+        #expect(try HTTPEndpoint("http://127.0.0.1:7070") == HTTPEndpoint("http://127.0.0.1:7070/"))
+        #expect(try HTTPEndpoint("http://localhost:2379").port == 2379)
+        for bad in ["https://127.0.0.1:7070", "127.0.0.1:7070", "http://127.0.0.1", "http://127.0.0.1:7070/v1", "http://:80"] {
+            #expect(throws: BenchFailure.self, "\(bad)") { try HTTPEndpoint(bad) }
+        }
+    }
+
+    @Test func oneConnectionCarriesRequestsOneAfterAnotherWithStatusAndBody() async throws {
+        try await TestServer.with { server in
+            let connection = try await HTTPConnection.connect(try HTTPEndpoint(server.endpoint))
+            let put = try await connection.send(.PUT, "/v1/stores/default/entries/k", body: Array(#"{"value":"v"}"#.utf8))
+            #expect(put.status == 200)
+            let get = try await connection.send(.GET, "/v1/stores/default/entries/k")
+            #expect(get.status == 200)
+            #expect(String(buffer: get.body).contains(#""value":"v""#))
+            let absent = try await connection.send(.GET, "/v1/stores/default/entries/absent")
+            #expect(absent.status == 404)
+            #expect(String(buffer: absent.body).contains("NOT_FOUND"))
+            await connection.close()
+        }
     }
 }

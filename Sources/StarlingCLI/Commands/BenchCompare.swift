@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 
 /// `starling bench compare`: running Starling peers against etcd and Redis, one load generator.
@@ -75,8 +74,12 @@ struct BenchCompare: AsyncParsableCommand {
         guard etcdEndpoints.isEmpty || etcdEndpoints.count >= 2 else {
             throw ValidationError("--etcd needs at least 2 members (visibility), got 1")
         }
-        for endpoint in starlingEndpoints + etcdEndpoints where !endpoint.hasPrefix("http://") {
-            throw ValidationError("endpoints must be http:// URLs, not \(endpoint)")
+        for endpoint in starlingEndpoints + etcdEndpoints {
+            do {
+                _ = try HTTPEndpoint(endpoint)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
         if let redis, Self.hostPort(redis) == nil { throw ValidationError("--redis must be HOST:PORT, not \(redis)") }
         guard (2...262_144).contains(valueBytes) else {
@@ -105,33 +108,31 @@ struct BenchCompare: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let http = CompareHTTP.makeClient(connections: concurrencyList.max() ?? 64)
         let parent = workDir ?? FileManager.default.temporaryDirectory.path
         let directory = parent + "/starling-compare-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let session = try session(directory: directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            try? await http.shutdown()
             throw BenchFailure("cannot create the work directory \(directory): \(error.localizedDescription)")
         }
         let report: CompareReport
         do {
-            report = try await session(http: http, directory: directory).run()
+            report = try await session.run()
         } catch {
             BenchWorkDirectory.finish(directory, keep: false)
-            try? await http.shutdown()
             throw error
         }
         BenchWorkDirectory.finish(directory, keep: false)
-        try? await http.shutdown()
         print(json ? try report.json() : report.table())
     }
 
-    private func session(http: HTTPClient, directory: String) -> CompareSession {
+    private func session(directory: String) throws -> CompareSession {
         CompareSession(
             starling: starlingEndpoints.isEmpty
-                ? nil : StarlingSystem(endpoints: starlingEndpoints, http: http, valueBytes: valueBytes),
-            etcd: etcdEndpoints.isEmpty ? nil : EtcdSystem(endpoints: etcdEndpoints, http: http, valueBytes: valueBytes),
+                ? nil : StarlingSystem(endpoints: try starlingEndpoints.map(HTTPEndpoint.init), valueBytes: valueBytes),
+            etcd: etcdEndpoints.isEmpty
+                ? nil : EtcdSystem(endpoints: try etcdEndpoints.map(HTTPEndpoint.init), valueBytes: valueBytes),
             redis: redis.flatMap(Self.hostPort).map { RedisSystem(host: $0.host, port: $0.port, valueBytes: valueBytes) },
             valueBytes: valueBytes, concurrency: concurrencyList, durationSeconds: duration, runs: runs,
             visibilitySamples: visibilitySamples, convergeDeadlineSeconds: convergeDeadline, directory: directory,

@@ -93,21 +93,32 @@ struct CompareSession: Sendable {
         _ system: any CompareSystem, _ column: CompareColumn, _ concurrency: Int, _ phase: String,
         _ figures: inout CompareFigures
     ) async throws -> ComparePhase {
-        var before: [Int] = []
-        if column == .starling, let starling { before = try await starling.activeKeys() }
-        let written = try await CompareLoad.writes(
-            system: system, concurrency: concurrency, durationNanos: durationNanos, phase: phase, seed: seed)
-        record(written, "set x\(concurrency)", column, &figures)
-        if column == .starling, let starling {
-            let convergence = try await awaitConvergence(starling, before: before, added: written.sample.operations)
+        guard column == .starling, let starling else {
+            let written = try await CompareLoad.writes(
+                system: system, concurrency: concurrency, durationNanos: durationNanos, phase: phase, seed: seed)
+            record(written, "set x\(concurrency)", column, &figures)
+            if column == .etcd {
+                // etcd acknowledges a put once a majority committed it: its converged rate is its rate.
+                figures.record("set x\(concurrency) converged ops/s", .etcd, written.sample.opsPerSecond)
+            }
+            return written
+        }
+        let probe = try await starling.statsProbe()
+        do {
+            let before = try await probe.activeKeys()
+            let written = try await CompareLoad.writes(
+                system: system, concurrency: concurrency, durationNanos: durationNanos, phase: phase, seed: seed)
+            record(written, "set x\(concurrency)", column, &figures)
+            let convergence = try await awaitConvergence(probe, before: before, added: written.sample.operations)
             let total = Double(written.sample.elapsedNanos + convergence)
             figures.record("set x\(concurrency) converged ops/s", .starling, Double(written.sample.operations) * 1e9 / total)
             figures.record("convergence after set x\(concurrency) ms", .starling, Double(convergence) / 1e6)
-        } else if column == .etcd {
-            // etcd acknowledges a put once a majority committed it: its converged rate is its rate.
-            figures.record("set x\(concurrency) converged ops/s", .etcd, written.sample.opsPerSecond)
+            await probe.close()
+            return written
+        } catch {
+            await probe.close()
+            throw error
         }
-        return written
     }
 
     private func record(_ phase: ComparePhase, _ name: String, _ column: CompareColumn, _ figures: inout CompareFigures) {
@@ -119,11 +130,11 @@ struct CompareSession: Sendable {
 
     /// Polls every peer's `active_keys` until each holds `added` more keys than `before`.
     /// - Returns: nanoseconds from the call (the end of the write phase) until then.
-    private func awaitConvergence(_ starling: StarlingSystem, before: [Int], added: Int) async throws -> UInt64 {
+    private func awaitConvergence(_ probe: StarlingSystem.StatsProbe, before: [Int], added: Int) async throws -> UInt64 {
         let start = BenchClock.nanos()
         let deadline = start + UInt64(convergeDeadlineSeconds * 1e9)
         while true {
-            let now = try await starling.activeKeys()
+            let now = try await probe.activeKeys()
             if zip(now, before).allSatisfy({ $0 >= $1 + added }) { return BenchClock.nanos() - start }
             guard BenchClock.nanos() < deadline else {
                 let missing = zip(now, before).map { max(0, $1 + added - $0) }
