@@ -50,10 +50,10 @@ extension ServeSetting {
                 doc: "The largest HTTP request body, in bytes; a larger one is refused with 400 INVALID."),
             ServeSetting(
                 "round_interval", \.roundIntervalMillis, .duration(minimum: 1),
-                doc: "The period of replication rounds, which resend unacknowledged deltas."),
+                doc: "The period of replication rounds, which send to members that are behind."),
             ServeSetting(
                 "ack_timeout", \.ackTimeoutMillis, .duration(minimum: 1),
-                doc: "How long a delta may go unacknowledged before it is sent again."),
+                doc: "The longest a delta may go unacknowledged before it is resent (the timeout adapts below it)."),
             ServeSetting(
                 "digest_interval", \.digestIntervalMillis, .duration(minimum: 1),
                 doc: "The period of digest exchanges (anti-entropy repair) with one random member."),

@@ -1,6 +1,7 @@
 extension Replicator {
     /// Starts the machine: the first round is due now.
     public mutating func start(nowMillis: Int64) -> [Directive] {
+        nextRoundMillis = nowMillis
         nextDigestMillis = nowMillis + settings.digestIntervalMillis
         return [.scheduleTick(afterMillis: 0)]
     }
@@ -12,10 +13,10 @@ extension Replicator {
         self.known = known.sorted()
         var directives: [Directive] = []
         for member in targets where progress[member] == nil {
-            progress[member] = MemberProgress(acked: 0, received: 0)
+            progress[member] = newProgress(acked: 0, received: 0)
         }
         for member in targets {
-            directives += sendIfPossible(to: member, nowMillis: nowMillis)
+            directives += sendIfPossible(to: member)
         }
         return directives
     }
@@ -30,38 +31,49 @@ extension Replicator {
         random.shuffle(&order)
         for member in order where pushed < settings.pushFanout {
             let before = directives.count
-            directives += sendIfPossible(to: member, nowMillis: nowMillis)
+            directives += sendIfPossible(to: member)
             if directives.count > before { pushed += 1 }
         }
         return directives
     }
 
-    /// The shell sent `member` a delta covering `(after, through]`.
+    /// The shell sent `member` a delta covering `(after, through]`. A delta starting below the
+    /// highest sequence number ever sent to the member is a retransmission: it replaces the
+    /// in-flight deltas whose range it covers.
     public mutating func deltaSent(to member: NodeID, after: Int64, through: Int64, nowMillis: Int64) {
         guard var state = progress[member], through > after else { return }
+        let retransmission = after < state.highestSent
+        if retransmission {
+            state.inFlight.removeAll { $0.through > after && $0.through <= through }
+        }
         state.sent = max(state.sent, through)
-        state.inFlight.append((through, nowMillis))
+        state.highestSent = max(state.highestSent, through)
+        state.inFlight.append(InFlightDelta(through: through, sentAt: nowMillis, retransmission: retransmission))
         progress[member] = state
     }
 
-    /// Periodic work: retransmit timed-out deltas, send to members that are behind, start digests.
+    /// Periodic work: go back to `acked` for members whose oldest in-flight delta timed out; when
+    /// a round is due, send to members that are behind; start digests and heartbeats when due.
+    /// - Returns: the directives, ending with exactly one ``Directive/scheduleTick(afterMillis:)``
+    ///   for when the next round or the earliest ack timeout is due (at least `minTickMillis`).
     public mutating func tick(nowMillis: Int64) -> [Directive] {
         var directives: [Directive] = []
-        var retried: Set<NodeID> = []
+        var sentTo: Set<NodeID> = []
         for member in targets {
-            guard var state = progress[member], let oldest = state.inFlight.first else { continue }
-            if nowMillis - oldest.sentAt >= settings.ackTimeoutMillis {
-                state.inFlight.removeAll()
-                state.sent = state.acked
-                progress[member] = state
-                directives += sendIfPossible(to: member, nowMillis: nowMillis)
-                retried.insert(member)
-            }
+            guard var state = progress[member], let expiry = state.ackExpiryMillis, nowMillis >= expiry else { continue }
+            state.timedOut(settings: settings)
+            progress[member] = state
+            directives += sendIfPossible(to: member)
+            sentTo.insert(member)
         }
-        // Members just re-sent to are not sampled again: that would send the same range twice.
-        let behind = targets.filter { !retried.contains($0) && (progress[$0].map { $0.acked < head } ?? false) }
-        for member in random.sample(behind, count: settings.roundFanout) {
-            directives += sendIfPossible(to: member, nowMillis: nowMillis)
+        if nowMillis >= nextRoundMillis {
+            nextRoundMillis = nowMillis + settings.roundIntervalMillis
+            // Members just re-sent to are not sampled again: that would send the same range twice.
+            let behind = targets.filter { !sentTo.contains($0) && (progress[$0].map { $0.acked < head } ?? false) }
+            for member in random.sample(behind, count: settings.roundFanout) {
+                directives += sendIfPossible(to: member)
+                sentTo.insert(member)
+            }
         }
         if let due = nextDigestMillis, nowMillis >= due, let member = random.sample(targets, count: 1).first {
             directives.append(.sendDigest(to: member))
@@ -74,58 +86,25 @@ extension Replicator {
                 directives.append(.sendHeartbeat(to: member, through: state.sent))
             }
         }
-        directives.append(.scheduleTick(afterMillis: settings.roundIntervalMillis))
+        directives.append(.scheduleTick(afterMillis: nextTickDelay(nowMillis: nowMillis, sentTo: sentTo)))
         return directives
     }
 
-    /// A delta arrived from `member`: apply it (even with a gap: merging is idempotent), unless
-    /// this peer already holds the range, which is only acknowledged again.
-    /// - Parameter ownClock: this peer's committed clock.
-    public mutating func received(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
-        if progress[member] == nil { progress[member] = MemberProgress(acked: 0, received: 0) }
-        if !delta.repair, let state = progress[member], delta.through <= state.received {
-            return acknowledge(delta, from: member, ownClock: ownClock)
+    /// How long until the next round or the earliest ack timeout, counting the deltas this tick
+    /// just asked for as sent now; at least `minTickMillis`.
+    private func nextTickDelay(nowMillis: Int64, sentTo: Set<NodeID>) -> Int64 {
+        var next = nextRoundMillis
+        for member in targets {
+            guard let state = progress[member] else { continue }
+            if let expiry = state.ackExpiryMillis { next = min(next, expiry) }
+            if sentTo.contains(member) { next = min(next, nowMillis + state.ackTimeoutMillis) }
         }
-        return [.apply(delta, from: member)]
-    }
-
-    /// The shell applied (committed) a delta from `member`: acknowledge what is now held.
-    /// - Parameter ownClock: this peer's committed clock.
-    public mutating func deltaApplied(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
-        guard !delta.repair, var state = progress[member] else { return [] }
-        if delta.after <= state.received, delta.through > state.received {
-            state.received = delta.through
-            progress[member] = state
-        }
-        return acknowledge(delta, from: member, ownClock: ownClock) + [
-            .persist(member: member)
-        ]
-    }
-
-    private mutating func acknowledge(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
-        guard let state = progress[member] else { return [] }
-        // Holding the member's feed through the end it had at `delta.clock` means holding
-        // everything it had stamped up to that clock.
-        if delta.clock != .zero, delta.through <= state.received {
-            heldThrough[member] = max(heldThrough[member] ?? .zero, delta.clock)
-        }
-        return [.sendAck(DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)]
-    }
-
-    /// This peer holds every write, of every member it knows, stamped before this. Knowing no
-    /// member proves nothing (it may not have found them yet) unless the peer runs alone.
-    public func completeThrough(ownClock: HybridTimestamp) -> HybridTimestamp {
-        known.map { heldThrough[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
-    }
-
-    /// The stable horizon: every member this peer knows holds every write stamped before it
-    /// (DESIGN.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
-    public func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
-        let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
-        return min(completeThrough(ownClock: ownClock), others)
+        return max(settings.minTickMillis, next - nowMillis)
     }
 
     /// An acknowledgement arrived from `member`: it holds this peer's feed through `ack.through`.
+    /// One that advances `acked` may measure the round trip; `duplicateAcksForRetransmit` in a
+    /// row that do not, while deltas are in flight, re-send the delta after `acked` once.
     public mutating func received(_ ack: DeltaAck, from member: NodeID, nowMillis: Int64) -> [Directive] {
         guard var state = progress[member] else { return [] }
         state.lastAckMillis = nowMillis
@@ -137,25 +116,89 @@ extension Replicator {
             state.acked = max(0, ack.through)
             state.sent = state.acked
             state.inFlight.removeAll()
+            state.duplicateAcks = 0
+            state.fastRetransmitted = false
             directives.append(.persist(member: member))
         } else if ack.through > state.acked {
+            if let sample = state.roundTripSample(through: ack.through, nowMillis: nowMillis) {
+                state.observeRoundTrip(sample, settings: settings)
+            }
             state.acked = min(ack.through, head)
             state.sent = max(state.sent, state.acked)
+            state.duplicateAcks = 0
+            state.fastRetransmitted = false
             directives.append(.persist(member: member))
+        } else if !state.inFlight.isEmpty {
+            state.duplicateAcks += 1
+            if state.duplicateAcks >= settings.duplicateAcksForRetransmit, !state.fastRetransmitted,
+                targets.contains(member)
+            {
+                state.fastRetransmitted = true
+                progress[member] = state
+                return directives + [.sendDelta(to: member, after: state.acked)]
+            }
         }
         state.inFlight.removeAll { $0.through <= state.acked }
         progress[member] = state
         if targets.contains(member) {
-            directives += sendIfPossible(to: member, nowMillis: nowMillis)
+            directives += sendIfPossible(to: member)
         }
         return directives
     }
 
     /// Sends the next delta to `member` if it is behind and its window has room.
-    private mutating func sendIfPossible(to member: NodeID, nowMillis: Int64) -> [Directive] {
+    private func sendIfPossible(to member: NodeID) -> [Directive] {
         guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else {
             return []
         }
         return [.sendDelta(to: member, after: state.sent)]
+    }
+}
+
+extension Replicator.MemberProgress {
+    /// When the oldest in-flight delta times out (Unix ms), if any is in flight.
+    var ackExpiryMillis: Int64? {
+        inFlight.lazy.map(\.sentAt).min().map { $0 + ackTimeoutMillis }
+    }
+
+    /// The oldest in-flight delta timed out: forget the window, go back to `acked`, and double
+    /// the ack timeout (up to its ceiling).
+    mutating func timedOut(settings: Replicator.Settings) {
+        inFlight.removeAll()
+        sent = acked
+        duplicateAcks = 0
+        fastRetransmitted = false
+        ackTimeoutMillis = Self.clampedTimeout(Double(ackTimeoutMillis) * 2, settings: settings)
+    }
+
+    /// The round trip an acknowledgement through `through` measures: from the sending of the
+    /// newest in-flight delta it covers. None while a retransmission is in flight (Karn's rule:
+    /// the acknowledgement may answer the first sending or the second).
+    func roundTripSample(through: Int64, nowMillis: Int64) -> Int64? {
+        guard !inFlight.contains(where: \.retransmission),
+            let newest = inFlight.last(where: { $0.through <= through })
+        else { return nil }
+        return max(0, nowMillis - newest.sentAt)
+    }
+
+    /// Folds a round-trip sample into the smoothed round trip and its variance (RFC 6298: gains
+    /// 1/8 and 1/4) and sets the ack timeout to the smoothed round trip plus four variances.
+    mutating func observeRoundTrip(_ sampleMillis: Int64, settings: Replicator.Settings) {
+        let sample = Double(sampleMillis)
+        if let smoothed = smoothedRTTMillis {
+            rttVarianceMillis = 0.75 * rttVarianceMillis + 0.25 * abs(smoothed - sample)
+            smoothedRTTMillis = 0.875 * smoothed + 0.125 * sample
+        } else {
+            smoothedRTTMillis = sample
+            rttVarianceMillis = sample / 2
+        }
+        ackTimeoutMillis = Self.clampedTimeout((smoothedRTTMillis ?? sample) + 4 * rttVarianceMillis, settings: settings)
+    }
+
+    /// `millis` rounded up and kept between `minAckTimeoutMillis` and `ackTimeoutMillis` (the
+    /// ceiling wins if the two are set the wrong way round).
+    static func clampedTimeout(_ millis: Double, settings: Replicator.Settings) -> Int64 {
+        let rounded = millis >= Double(Int64.max) ? Int64.max : Int64(millis.rounded(.up))
+        return min(max(rounded, settings.minAckTimeoutMillis), settings.ackTimeoutMillis)
     }
 }

@@ -5,11 +5,25 @@
 /// Protocol (DESIGN.md, "Replication"):
 /// - For each member the sender keeps `acked`, the highest local sequence number the member has
 ///   acknowledged, and sends deltas `(after, through]` of its feed continuing from there.
-/// - A receiver holding a sender's feed through `r` that gets a delta with `after <= r` holds it
-///   through `max(r, through)` once the delta is applied, and acknowledges that cumulatively.
-///   A delta with a gap is still applied (merging is idempotent) but acknowledges nothing new.
-/// - Unacknowledged deltas are re-sent from `acked` after `ackTimeoutMillis` (go-back-N), so loss,
-///   duplication and reordering only cost retransmissions.
+/// - A delta `(after, through]` carries every entry of the sender's feed in that range at the
+///   time it was read (a key rewritten later takes a larger sequence number, beyond every range
+///   already read), so the union of the ranges a receiver applied is exactly what it holds.
+///   A receiver holding a sender's feed through `received` advances `received` to `through`
+///   when it applies a delta with `after <= received`. A delta with a gap (`after > received`)
+///   is applied too and its range remembered (up to `maxHeldRanges` ranges, merged when they
+///   touch); once `received` reaches a held range it is absorbed. The receiver acknowledges
+///   `received` cumulatively, and a delta it already holds (inside `received` or one held range)
+///   is acknowledged again without being applied.
+/// - Loss is found two ways. `duplicateAcksForRetransmit` acknowledgements that do not advance
+///   `acked` while deltas are in flight mean the delta after `acked` was lost while later ones
+///   arrived: it is re-sent once at once (fast retransmit), without touching the window. A delta
+///   unacknowledged for the member's adaptive ack timeout (smoothed round trip plus four times its
+///   variance, between `minAckTimeoutMillis` and `ackTimeoutMillis`, doubled on each timeout)
+///   makes the sender go back to `acked` and send again from there (go-back-N); deltas the
+///   receiver already holds cost only an acknowledgement. Round trips are sampled only from
+///   acknowledgements of deltas sent once (Karn's rule).
+/// - ``tick(nowMillis:)`` runs when the next round or the earliest ack timeout is due (never
+///   sooner than `minTickMillis` after the last): one chain of ticks, each scheduling the next.
 /// - A local commit is pushed at once to up to `pushFanout` members; a periodic round sends to
 ///   `roundFanout` random members that are behind, so every member eventually catches up.
 /// - At most `window` deltas are in flight per member.
@@ -23,11 +37,23 @@ public struct Replicator: Sendable {
         public var roundFanout = 2
         /// The period of rounds, in milliseconds. Default 200.
         public var roundIntervalMillis: Int64 = 200
-        /// How long a delta may go unacknowledged before the feed is re-sent from the last
-        /// acknowledgement, in milliseconds. Default 1,000.
+        /// The longest a delta may go unacknowledged before the feed is re-sent from the last
+        /// acknowledgement, in milliseconds: the ack timeout before any round trip was measured,
+        /// and its ceiling when it backs off. Default 1,000.
         public var ackTimeoutMillis: Int64 = 1_000
-        /// Deltas in flight per member. Default 16.
-        public var window = 16
+        /// The shortest ack timeout, however fast the round trips, in milliseconds. Default 20.
+        public var minAckTimeoutMillis: Int64 = 20
+        /// Acknowledgements that do not advance while deltas are in flight before the delta after
+        /// the last acknowledgement is re-sent (fast retransmit). Default 3.
+        public var duplicateAcksForRetransmit = 3
+        /// The shortest interval between two ticks, in milliseconds. Default 5.
+        public var minTickMillis: Int64 = 5
+        /// Ranges of a member's feed received beyond a gap that are remembered, so they need not
+        /// be sent again once the gap is filled; past that, the highest are forgotten. Default 64.
+        public var maxHeldRanges = 64
+        /// Deltas in flight per member. Default 64 (of at most one datagram each: 75 KiB with
+        /// 1,200-byte datagrams).
+        public var window = 64
         /// The period of digest exchanges with one random member, in milliseconds. Default 30,000.
         public var digestIntervalMillis: Int64 = 30_000
         /// How often an idle, caught-up member is sent an empty delta with this peer's clock, so
@@ -43,7 +69,7 @@ public struct Replicator: Sendable {
         /// Read the feed after `after` and send `member` one delta packing as much as fits in a
         /// datagram, then report it with ``deltaSent(to:after:through:nowMillis:)``.
         case sendDelta(to: NodeID, after: Int64)
-        /// Merge a received delta into the store, then report it with ``deltaApplied(_:from:)``.
+        /// Merge a received delta into the store, then report it with ``deltaApplied(_:from:ownClock:)``.
         case apply(Delta, from: NodeID)
         /// Send an acknowledgement.
         case sendAck(DeltaAck, to: NodeID)
@@ -55,8 +81,33 @@ public struct Replicator: Sendable {
         /// If `member` holds the whole feed (this peer's head is at most `through`), send it an
         /// empty delta `(through, through]` carrying this peer's committed clock.
         case sendHeartbeat(to: NodeID, through: Int64)
-        /// Call ``tick(nowMillis:)`` again after this many milliseconds.
+        /// Call ``tick(nowMillis:)`` again after this many milliseconds. Only ``start(nowMillis:)``
+        /// and ``tick(nowMillis:)`` ask for it, once each: there is one chain of ticks.
         case scheduleTick(afterMillis: Int64)
+    }
+
+    /// A range `(after, through]` of a member's feed this peer applied beyond
+    /// ``MemberProgress/received`` (after a gap).
+    public struct HeldRange: Sendable, Hashable {
+        /// The range starts after this sequence number.
+        public internal(set) var after: Int64
+        /// The range ends with this sequence number.
+        public internal(set) var through: Int64
+        /// The largest clock the range's deltas carried (``HybridTimestamp/zero`` if none): the
+        /// member had stamped everything up to it within the range, which is credited to
+        /// ``Replicator/heldThrough`` once ``MemberProgress/received`` reaches the range.
+        public internal(set) var clock: HybridTimestamp
+    }
+
+    /// A delta sent and not yet acknowledged.
+    struct InFlightDelta: Sendable, Hashable {
+        /// The end of its range.
+        var through: Int64
+        /// When it was sent (Unix ms).
+        var sentAt: Int64
+        /// It covers a range sent before: an acknowledgement of it may answer either sending,
+        /// so it gives no round-trip sample (Karn's rule).
+        var retransmission: Bool
     }
 
     /// One member's replication state as seen from this peer.
@@ -65,28 +116,34 @@ public struct Replicator: Sendable {
         public internal(set) var acked: Int64
         /// The highest sequence number sent to it (acknowledged or in flight).
         public internal(set) var sent: Int64
-        /// The highest sequence number of the member's feed this peer holds.
+        /// The highest sequence number of the member's feed this peer holds without a gap.
         public internal(set) var received: Int64
         /// When the last acknowledgement from it arrived (Unix ms), if any.
         public internal(set) var lastAckMillis: Int64?
-        /// In-flight deltas: their `through` and when they were sent.
-        var inFlight: [(through: Int64, sentAt: Int64)] = []
+        /// Ranges of its feed beyond `received` this peer applied: sorted, disjoint, not touching.
+        public internal(set) var heldRanges: [HeldRange] = []
+        /// How long a delta to it may go unacknowledged now, in milliseconds.
+        public internal(set) var ackTimeoutMillis: Int64
+        /// The smoothed round trip to it, in milliseconds; nil until one was measured.
+        public internal(set) var smoothedRTTMillis: Double?
+        /// The smoothed mean deviation of the round trip, in milliseconds.
+        var rttVarianceMillis: Double = 0
+        /// In-flight deltas, in the order they were sent.
+        var inFlight: [InFlightDelta] = []
+        /// The highest sequence number ever sent to it (`sent` goes back on a timeout; this does
+        /// not): a delta starting below it is a retransmission.
+        var highestSent: Int64
+        /// Acknowledgements in a row that did not advance `acked` while deltas were in flight.
+        var duplicateAcks = 0
+        /// A fast retransmit was sent since `acked` last advanced (or the last timeout).
+        var fastRetransmitted = false
 
-        init(acked: Int64, received: Int64) {
+        init(acked: Int64, received: Int64, ackTimeoutMillis: Int64) {
             self.acked = acked
             self.sent = acked
+            self.highestSent = acked
             self.received = received
-        }
-
-        public static func == (lhs: Self, rhs: Self) -> Bool {
-            (lhs.acked, lhs.sent, lhs.received, lhs.lastAckMillis) == (rhs.acked, rhs.sent, rhs.received, rhs.lastAckMillis)
-                && lhs.inFlight.map(\.through) == rhs.inFlight.map(\.through)
-                && lhs.inFlight.map(\.sentAt) == rhs.inFlight.map(\.sentAt)
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(acked)
-            hasher.combine(received)
+            self.ackTimeoutMillis = ackTimeoutMillis
         }
     }
 
@@ -107,6 +164,7 @@ public struct Replicator: Sendable {
     /// Per member: what it reported holding of everyone (``DeltaAck/completeThrough``).
     public internal(set) var reportedComplete: [NodeID: HybridTimestamp] = [:]
     var random: SplitMix64
+    var nextRoundMillis: Int64 = 0
     var nextDigestMillis: Int64?
     var nextHeartbeatMillis: Int64 = 0
 
@@ -126,7 +184,12 @@ public struct Replicator: Sendable {
         self.settings = settings
         self.random = SplitMix64(seed: randomSeed)
         for (member, state) in persisted {
-            progress[member] = MemberProgress(acked: min(state.acked, head), received: state.received)
+            progress[member] = newProgress(acked: min(state.acked, head), received: state.received)
         }
+    }
+
+    /// Progress for a member first seen (or restored): the ack timeout starts at its ceiling.
+    func newProgress(acked: Int64, received: Int64) -> MemberProgress {
+        MemberProgress(acked: acked, received: received, ackTimeoutMillis: settings.ackTimeoutMillis)
     }
 }
