@@ -30,6 +30,7 @@ public actor ReplicationEngine {
     /// Deltas received in the current batch, applied together by ``applyPending()``.
     var pendingApplies: [(delta: Delta, member: NodeID)] = []
     var nextGCMillis: Int64 = .max
+    var nextHousekeepingMillis: Int64 = 0
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
     var caughtUpMillis: [NodeID: Int64] = [:]
     /// Counters of what the engine did; also reported through swift-metrics.
@@ -136,6 +137,10 @@ public actor ReplicationEngine {
         }
         perform(directives)
         await flushOutbox()
+        // Ticks come as often as acknowledgement timeouts need (every few ms under loss); lag
+        // gauges and persisted progress keep the round cadence.
+        guard now >= nextHousekeepingMillis else { return }
+        nextHousekeepingMillis = now + settings.replicator.roundIntervalMillis
         updateLag(nowMillis: now)
         await flushProgress()
         if now >= nextGCMillis {
