@@ -10,6 +10,21 @@ import Testing
         return replicator
     }
 
+    @Test func digestsAreExchangedOnlyWithAMemberHoldingTheWholeFeed() {
+        var replicator = machine(head: 10)
+        _ = replicator.start(nowMillis: 0)
+        replicator.deltaSent(to: peer, after: 0, through: 10, nowMillis: 0)
+        let due = replicator.settings.digestIntervalMillis
+        let busy = replicator.tick(nowMillis: due)
+        #expect(!busy.contains(.sendDigest(to: peer)), "deltas in flight would make its buckets differ")
+        #expect(!replicator.isCaughtUp(peer))
+        _ = replicator.received(DeltaAck(through: 10), from: peer, nowMillis: due + 1)
+        #expect(replicator.isCaughtUp(peer))
+        let idle = replicator.tick(nowMillis: due + 2)
+        #expect(idle.contains(.sendDigest(to: peer)), "still due, now that it holds everything")
+        #expect(!replicator.tick(nowMillis: due + 3).contains(.sendDigest(to: peer)), "then not again before the interval")
+    }
+
     @Test func aNewMemberIsSentTheWholeFeedFromZero() {
         var replicator = Replicator(head: 10, randomSeed: 1)
         let directives = replicator.membersChanged(live: [peer], known: [peer], nowMillis: 0)

@@ -17,6 +17,9 @@ public struct ReplicationStatistics: Sendable, Hashable {
     public var clockOffsetRejections = 0
     /// Digest comparisons that found divergence and sent repairs.
     public var repairsStarted = 0
+    /// Digests from members not holding this node's whole feed yet, left unanswered (they ask
+    /// again later).
+    public var digestsDeferred = 0
     /// Entries that changed local state through repair deltas.
     public var repairEntriesApplied = 0
     /// Replicated writes dropped as older than the purge horizon (answered with tombstones).

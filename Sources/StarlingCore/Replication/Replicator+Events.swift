@@ -75,7 +75,12 @@ extension Replicator {
                 sentTo.insert(member)
             }
         }
-        if let due = nextDigestMillis, nowMillis >= due, let member = random.sample(targets, count: 1).first {
+        // A digest compared while deltas are on the way differs in every bucket they touch, and
+        // would repair those buckets whole: exchange digests only with a member holding this
+        // peer's whole feed. Under sustained load the exchange waits (the delta path is working).
+        if let due = nextDigestMillis, nowMillis >= due,
+            let member = random.sample(targets.filter(isCaughtUp), count: 1).first
+        {
             directives.append(.sendDigest(to: member))
             nextDigestMillis = nowMillis + settings.digestIntervalMillis
         }

@@ -7,4 +7,11 @@ extension Replicator {
         guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else { return nil }
         return state.sent
     }
+
+    /// Whether `member` holds this peer's whole feed with nothing in flight: the only time a
+    /// digest comparison with it shows real divergence rather than deltas on the way.
+    public func isCaughtUp(_ member: NodeID) -> Bool {
+        guard let state = progress[member] else { return false }
+        return state.acked >= head && state.inFlight.isEmpty
+    }
 }
