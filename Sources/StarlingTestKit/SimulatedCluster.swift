@@ -89,7 +89,7 @@ public final class SimulatedCluster: @unchecked Sendable {
             randomSeed: seed &+ UInt64(peer.index) &* 7919 &+ UInt64(peer.currentGeneration), logger: TestNode.quietLogger)
         peer.node = node
         peer.engine = engine
-        network.attach(peer.address) { datagram, source in await engine.receive(datagram, from: source) }
+        network.attach(peer.address) { datagrams in await engine.receive(datagrams) }
         await engine.start()
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-public import NIOCore
-import Starling
+import NIOCore
+public import Starling
 public import StarlingCore
 
 /// A seeded, simulated datagram network with its own clock: loss, duplication, delay (and so
@@ -25,14 +25,21 @@ public final class SimulatedNetwork: @unchecked Sendable {
     private struct Event {
         var time: Int64
         var order: Int
-        var action: @Sendable () async -> Void
+        var action: Action
+    }
+
+    private enum Action {
+        /// A timer.
+        case run(@Sendable () async -> Void)
+        /// A datagram arriving at `to`.
+        case deliver(Datagram, to: PeerAddress)
     }
 
     private let lock = NSLock()
     private var queue: [Event] = []
     private var order = 0
     private var rng: SeededGenerator
-    private var handlers: [PeerAddress: @Sendable (ByteBuffer, PeerAddress) async -> Void] = [:]
+    private var handlers: [PeerAddress: @Sendable ([Datagram]) async -> Void] = [:]
     private var blocked: Set<[PeerAddress]> = []
     /// The faults in force.
     public var faults: Faults {
@@ -45,6 +52,8 @@ public final class SimulatedNetwork: @unchecked Sendable {
     /// Datagrams delivered and dropped so far.
     public private(set) var delivered = 0
     public private(set) var lost = 0
+    /// Deliveries that handed a host more than one datagram at once.
+    public private(set) var batchedDeliveries = 0
 
     /// Creates a network starting at `startMillis`.
     public init(seed: UInt64, startMillis: Int64 = 1_767_225_600_000) {
@@ -56,8 +65,10 @@ public final class SimulatedNetwork: @unchecked Sendable {
     public func random(in range: ClosedRange<Int>) -> Int { lock.withLock { Int.random(in: range, using: &rng) } }
     public func chance(_ probability: Double) -> Bool { lock.withLock { Double.random(in: 0..<1, using: &rng) < probability } }
 
-    /// Routes datagrams for `address` to `handler` (nil detaches: the host is down).
-    public func attach(_ address: PeerAddress, _ handler: (@Sendable (ByteBuffer, PeerAddress) async -> Void)?) {
+    /// Routes datagrams for `address` to `handler` (nil detaches: the host is down). Datagrams
+    /// arriving at the same simulated millisecond are handed over together, as a real receive
+    /// loop hands over what arrived while the engine worked.
+    public func attach(_ address: PeerAddress, _ handler: (@Sendable ([Datagram]) async -> Void)?) {
         lock.withLock { handlers[address] = handler }
     }
 
@@ -93,21 +104,17 @@ public final class SimulatedNetwork: @unchecked Sendable {
             let copies = Double.random(in: 0..<1, using: &rng) < storedFaults.duplication ? 2 : 1
             for _ in 0..<copies {
                 let delay = Int64.random(in: storedFaults.delayMillis, using: &rng)
-                enqueueLocked(at: now + delay) { [weak self] in
-                    guard let self, let handler = self.lock.withLock({ self.handlers[to] }) else { return }
-                    self.lock.withLock { self.delivered += 1 }
-                    await handler(datagram, from)
-                }
+                enqueueLocked(at: now + delay, .deliver(Datagram(datagram, address: from), to: to))
             }
         }
     }
 
     /// Runs `action` at simulated time `now + millis`.
     public func schedule(afterMillis millis: Int64, _ action: @escaping @Sendable () async -> Void) {
-        lock.withLock { enqueueLocked(at: now + max(0, millis), action) }
+        lock.withLock { enqueueLocked(at: now + max(0, millis), .run(action)) }
     }
 
-    private func enqueueLocked(at time: Int64, _ action: @escaping @Sendable () async -> Void) {
+    private func enqueueLocked(at time: Int64, _ action: Action) {
         order += 1
         queue.append(Event(time: time, order: order, action: action))
     }
@@ -117,7 +124,13 @@ public final class SimulatedNetwork: @unchecked Sendable {
     public func run(until deadline: Int64, onTime: (Int64) -> Void) async {
         while let event = popNext(before: deadline) {
             onTime(event.time)
-            await event.action()
+            switch event.action {
+            case .run(let action):
+                await action()
+            case .deliver(let first, let to):
+                let (batch, handler) = takeDeliveries(startingWith: first, to: to, at: event.time)
+                await handler?(batch)
+            }
         }
         lock.withLock { now = max(now, deadline) }
         onTime(deadline)
@@ -131,6 +144,30 @@ public final class SimulatedNetwork: @unchecked Sendable {
             let event = queue.remove(at: index)
             now = max(now, event.time)
             return event
+        }
+    }
+
+    /// `first` and every other datagram due at `to` at `time`, in order, with `to`'s handler
+    /// (nil if the host is down: the datagrams are lost).
+    private func takeDeliveries(startingWith first: Datagram, to: PeerAddress, at time: Int64)
+        -> ([Datagram], (@Sendable ([Datagram]) async -> Void)?)
+    {
+        lock.withLock {
+            var batch = [first]
+            let due = queue.indices.filter { index in
+                guard queue[index].time == time, case .deliver(_, let destination) = queue[index].action else { return false }
+                return destination == to
+            }.sorted { queue[$0].order < queue[$1].order }
+            for index in due {
+                if case .deliver(let datagram, _) = queue[index].action { batch.append(datagram) }
+            }
+            for index in due.sorted(by: >) { queue.remove(at: index) }
+            let handler = handlers[to]
+            if handler != nil {
+                delivered += batch.count
+                if batch.count > 1 { batchedDeliveries += 1 }
+            }
+            return (batch, handler)
         }
     }
 }

@@ -86,6 +86,23 @@ import Testing
         }
     }
 
+    /// The simulator hands a host the datagrams arriving at the same millisecond together, so
+    /// the chaos runs above exercise the engine's batch path (one transaction and one
+    /// acknowledgement per sender per batch), as the UDP receive loop does in production.
+    @Test func aBurstReachesPeersInBatchesAndConverges() async throws {
+        let cluster = SimulatedCluster(seed: 11, count: 3)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        var entries: [String: JSONValue] = [:]
+        for index in 0..<2_000 { entries["burst-\(index)"] = .integer(Int64(index)) }
+        try await cluster.write(on: cluster.peers[0]) { store in try await store.mset(entries) }
+        let took = try await cluster.runUntilConverged(limitMillis: 30_000, stepMillis: 50)
+        #expect(took != nil, "a burst of 2,000 converges")
+        #expect(cluster.network.batchedDeliveries > 0, "some deliveries carried several datagrams")
+        #expect(try cluster.peers[2].store().keys("burst-*").count == 2_000)
+        await cluster.stopAll()
+    }
+
     @Test func aSeedReplaysExactly() async throws {
         let first = try await Self.chaos(seed: 7)
         let second = try await Self.chaos(seed: 7)
