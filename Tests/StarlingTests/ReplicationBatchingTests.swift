@@ -163,6 +163,16 @@ import Testing
         #expect(await inbox.next().isEmpty, "nothing is queued after finish")
         _ = await third.value
     }
+
+    @Test func theInboxHandsOverAtMostItsBatchSizeOldestFirst() async {
+        let inbox = DatagramInbox(capacity: 8, maxBatch: 2)
+        for port: UInt16 in 1...5 { await inbox.push(Self.empty(from: port)) }
+        #expect(await inbox.next().map(\.address.port) == [1, 2])
+        #expect(await inbox.next().map(\.address.port) == [3, 4])
+        inbox.finish()
+        #expect(await inbox.next().map(\.address.port) == [5], "what is left after finish is still handed over")
+        #expect(await inbox.next().isEmpty)
+    }
 }
 
 /// Counts commit notifications.

@@ -30,6 +30,9 @@ extension ReplicationEngine {
         statistics.datagramsReceived += datagrams.count
         statistics.bytesReceived += bytes
         metrics.received(datagrams: datagrams.count, bytes: bytes)
+        // Probe answers and digests leave before the batch's transaction, so a long apply does
+        // not make this peer look slow to the failure detector.
+        await flushOutbox()
         await applyPending()
         await flushOutbox()
     }

@@ -9,13 +9,17 @@ final class DatagramInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var queued: [Datagram] = []
     private let capacity: Int
+    /// The most datagrams one ``next()`` hands over, so one batch's transaction stays short
+    /// (256 datagrams of 1,200 bytes are about 2,300 small entries).
+    let maxBatch: Int
     private var finished = false
     private var consumer: CheckedContinuation<[Datagram], Never>?
     private var producer: CheckedContinuation<Void, Never>?
 
-    /// Creates an inbox holding up to `capacity` datagrams.
-    init(capacity: Int) {
+    /// Creates an inbox holding up to `capacity` datagrams, handing over up to `maxBatch` at once.
+    init(capacity: Int, maxBatch: Int = 256) {
         self.capacity = max(1, capacity)
+        self.maxBatch = max(1, maxBatch)
     }
 
     /// Queues a datagram, waiting while the inbox is full. Returns at once after ``finish()``.
@@ -45,8 +49,8 @@ final class DatagramInbox: @unchecked Sendable {
         }
     }
 
-    /// Everything queued, waiting until something is; empty once ``finish()`` was called and the
-    /// queue is drained.
+    /// Up to ``maxBatch`` of the datagrams queued, oldest first, waiting until one is; empty
+    /// once ``finish()`` was called and the queue is drained.
     func next() async -> [Datagram] {
         await withCheckedContinuation { continuation in
             let ready: [Datagram]? = lock.withLock {
@@ -73,10 +77,11 @@ final class DatagramInbox: @unchecked Sendable {
         producer?.resume()
     }
 
-    /// Takes the whole queue and wakes a waiting producer. Call under `lock`.
+    /// Takes up to ``maxBatch`` datagrams from the front of the queue and wakes a waiting
+    /// producer. Call under `lock`.
     private func takeLocked() -> [Datagram] {
-        let taken = queued
-        queued.removeAll(keepingCapacity: true)
+        let taken = Array(queued.prefix(maxBatch))
+        queued.removeFirst(taken.count)
         if let producer {
             self.producer = nil
             producer.resume()
