@@ -34,12 +34,15 @@ public struct ClusterStatus: Sendable, Hashable {
 
     /// The answering node's id.
     public var id: String
+    /// The answering node's gossip address, `HOST:PORT`, if the server reports it.
+    public var address: String?
     /// Every member it knows, sorted by id; empty for a node without peers.
     public var members: [Member]
 
     /// Creates a status.
-    public init(id: String, members: [Member]) {
+    public init(id: String, address: String? = nil, members: [Member]) {
         self.id = id
+        self.address = address
         self.members = members
     }
 }

@@ -139,6 +139,6 @@ enum ResponseDecoding {
                     lagSeq: try member.integer("lag_seq"), lagMillis: try member.integer("lag_millis"),
                     lastAckMillis: try member.optionalInteger("last_ack")))
         }
-        return ClusterStatus(id: try object.string("id"), members: members)
+        return ClusterStatus(id: try object.string("id"), address: try object.optionalString("address"), members: members)
     }
 }

@@ -84,7 +84,7 @@ import Testing
         let member = ClusterStatus.Member(
             id: "b2", address: "10.0.0.2:7946", state: "alive", incarnation: 1, lagSeq: 3, lagMillis: 40,
             lastAckMillis: nil)
-        let cluster = ClusterStatus(id: "a1", members: [member])
+        let cluster = ClusterStatus(id: "a1", address: "10.0.0.1:7946", members: [member])
         #expect(
             ClientFormat.cluster(cluster) == """
                 node a1
@@ -92,7 +92,9 @@ import Testing
                 b2  10.0.0.2:7946  alive  3        40      never
                 """)
         #expect(ClientFormat.cluster(ClusterStatus(id: "a1", members: [])) == "node a1\nno other members")
-        #expect(ResultJSON.cluster(cluster).description.contains(#""lag_millis":40,"lag_seq":3,"last_ack":null"#))
+        let json = ResultJSON.cluster(cluster).description
+        #expect(json.contains(#""lag_millis":40,"lag_seconds":0.04,"lag_seq":3,"last_ack":null"#), "\(json)")
+        #expect(json.contains(#""address":"10.0.0.1:7946","id":"a1""#), "the answering node's address, as the API has it: \(json)")
     }
 
     @Test func outputPrintsJSONOrTextAndErrorsOnStandardError() {

@@ -23,10 +23,12 @@ enum ResultJSON {
     /// The stats object, as the HTTP API answers it.
     static func stats(_ stats: StoreStats) -> JSONValue { statsObject(stats) }
 
-    /// `{"id", "members": [{"id", "address", "state", "incarnation", "lag_seq", "lag_millis", "last_ack"}]}`.
+    /// `{"id", "address", "members": [{"id", "address", "state", "incarnation", "lag_seq",
+    /// "lag_millis", "lag_seconds", "last_ack"}]}`, as `GET /v1/cluster` answers it.
     static func cluster(_ status: ClusterStatus) -> JSONValue {
         [
             "id": .string(status.id),
+            "address": status.address.map { .string($0) } ?? .null,
             "members": .array(
                 status.members.map { member in
                     [
@@ -36,6 +38,7 @@ enum ResultJSON {
                         "incarnation": .integer(member.incarnation),
                         "lag_seq": .integer(member.lagSeq),
                         "lag_millis": .integer(member.lagMillis),
+                        "lag_seconds": .number(Double(member.lagMillis) / 1000),
                         "last_ack": member.lastAckMillis.map { .integer($0) } ?? .null,
                     ]
                 }),
