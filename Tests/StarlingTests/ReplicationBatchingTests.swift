@@ -109,6 +109,29 @@ import Testing
         }
     }
 
+    @Test func aDeltaStampedTooFarAheadRefusesOnlyItselfAndOneAcknowledgementCoversTheBatch() async throws {
+        try await TestNode.with { node, store, clock in
+            let transport = RecordingTransport()
+            let engine = try engine(node, transport)
+            let now = clock.nowMillis()
+            await engine.receive([delta(from: Self.peerP, after: 0, through: 1, keys: ["one"], atMillis: now)])
+            await engine.receive([
+                delta(from: Self.peerP, after: 0, through: 1, keys: ["one"], atMillis: now),
+                delta(from: Self.peerP, after: 1, through: 2, keys: ["two"], atMillis: now),
+                delta(from: Self.peerP, after: 2, through: 3, keys: ["ahead"], atMillis: now + 3_600_000),
+            ])
+            #expect(try store.keys("*") == ["one", "two"], "the refused delta took nothing else with it")
+            #expect(await engine.statistics.clockOffsetRejections == 1)
+            let last = try #require(transport.batches.last)
+            let acks = try last.map { datagram -> Int64? in
+                var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes)
+                if case .deltaAck(let ack) = try bytes.readStarlingEnvelope().message { return ack.through }
+                return nil
+            }
+            #expect(acks == [2], "one acknowledgement for the batch, the duplicate included, through what is held")
+        }
+    }
+
     @Test func theFeedIsPackedIntoContiguousDeltasThatEndWithTheClock() async throws {
         try await TestNode.with { node, store, _ in
             var entries: [String: JSONValue] = [:]
@@ -162,6 +185,26 @@ import Testing
         await inbox.push(Self.empty(from: 5))
         #expect(await inbox.next().isEmpty, "nothing is queued after finish")
         _ = await third.value
+    }
+
+    @Test func theInboxIsBoundedInBytesAndKeepsCopiesNotTheReadBuffers() async {
+        let inbox = DatagramInbox(capacity: 100, capacityBytes: 100)
+        var readBuffer = ByteBufferAllocator().buffer(capacity: 65_536)
+        readBuffer.writeBytes(Array(repeating: UInt8(7), count: 60))
+        let received = Datagram(readBuffer, address: PeerAddress(host: "127.0.0.1", port: 1))
+        await inbox.push(received)
+        let (pushed, pushedSignal) = AsyncStream<Void>.makeStream()
+        let second = Task {
+            await inbox.push(received)
+            pushedSignal.yield()
+        }
+        let first = await inbox.next()
+        #expect(first.count == 1, "60 + 60 bytes do not fit in 100: the second push waited")
+        #expect(first.first?.bytes.readableBytesView.elementsEqual(repeatElement(7, count: 60)) == true)
+        #expect((first.first?.bytes.capacity ?? .max) < 1_024, "a copy of its own size, not the 64 KiB read buffer")
+        for await _ in pushed { break }
+        #expect(await inbox.next().count == 1)
+        _ = await second.value
     }
 
     @Test func theInboxHandsOverAtMostItsBatchSizeOldestFirst() async {

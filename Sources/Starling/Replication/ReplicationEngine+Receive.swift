@@ -11,8 +11,8 @@ extension ReplicationEngine {
     /// Handles datagrams that arrived together. Anything unauthenticated, malformed, from another
     /// cluster or refused by the clock check is dropped and counted; it never touches the store.
     /// The deltas among them are merged in one transaction, and each sender gets one cumulative
-    /// acknowledgement; so a receiver under load commits and acknowledges per batch, not per
-    /// datagram.
+    /// acknowledgement for the batch (also for deltas it already held); so a receiver under load
+    /// commits and acknowledges per batch, not per datagram.
     public func receive(_ datagrams: [Datagram]) async {
         guard !stopped else { return }
         var bytes = 0
@@ -31,8 +31,9 @@ extension ReplicationEngine {
         statistics.bytesReceived += bytes
         metrics.received(datagrams: datagrams.count, bytes: bytes)
         // Probe answers and digests leave before the batch's transaction, so a long apply does
-        // not make this peer look slow to the failure detector.
-        await flushOutbox()
+        // not make this peer look slow to the failure detector; acknowledgements wait for it, so
+        // each sender gets one for the whole batch.
+        await flushOutbox(includingAcknowledgements: false)
         await applyPending()
         await flushOutbox()
     }
@@ -83,41 +84,33 @@ extension ReplicationEngine {
         logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
     }
 
-    /// Merges the deltas queued by this batch in one transaction, one group per sender and kind
-    /// (so one sender's clock refusal does not refuse the others), then lets the replicator acknowledge
-    /// them and pass the applied changes on.
+    /// Merges the deltas queued by this batch in one transaction, each delta checked on its own
+    /// (a delta stamped too far ahead is refused without refusing the others, as when deltas
+    /// were applied one by one), then lets the replicator acknowledge them and pass the applied
+    /// changes on.
     func applyPending() async {
         while !pendingApplies.isEmpty {
-            var groups: [(member: NodeID, repair: Bool, deltas: [Delta])] = []
-            for (delta, member) in pendingApplies {
-                if let index = groups.firstIndex(where: { $0.member == member && $0.repair == delta.repair }) {
-                    groups[index].deltas.append(delta)
-                } else {
-                    groups.append((member, delta.repair, [delta]))
-                }
-            }
+            let batch = pendingApplies
             pendingApplies.removeAll()
             let results: [Result<Node.ApplyReport, StoreError>]
             do {
-                results = try await node.apply(batches: groups.map { $0.deltas.flatMap(\.entries) })
+                results = try await node.apply(batches: batch.map(\.delta.entries))
             } catch {
                 logger.warning("could not apply deltas; the senders will retry", metadata: ["error": "\(error)"])
                 return
             }
             var directives: [Replicator.Directive] = []
-            for (group, result) in zip(groups, results) {
+            for ((delta, member), result) in zip(batch, results) {
                 switch result {
                 case .success(let report):
-                    record(report, from: group.member, repair: group.repair)
-                    for delta in group.deltas {
-                        directives += replicator.deltaApplied(delta, from: group.member, ownClock: node.committedPosition.clock)
-                    }
+                    record(report, from: member, repair: delta.repair)
+                    directives += replicator.deltaApplied(delta, from: member, ownClock: node.committedPosition.clock)
                 case .failure(let error):
                     statistics.clockOffsetRejections += 1
                     metrics.dropped(reason: "clockOffset")
                     logger.warning(
                         "refused a delta stamped too far ahead of local time",
-                        metadata: ["sender": "\(group.member)", "error": "\(error.message)"])
+                        metadata: ["sender": "\(member)", "error": "\(error.message)"])
                 }
             }
             perform(directives)

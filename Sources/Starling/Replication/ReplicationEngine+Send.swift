@@ -41,10 +41,16 @@ extension ReplicationEngine {
         outbox.append(Datagram(datagram, address: address))
     }
 
-    /// Hands every datagram queued so far to the transport at once. Each entry point (a received
-    /// batch, a tick, a local commit) ends with it, so the datagrams one event produces leave
-    /// together.
-    func flushOutbox() async {
+    /// Hands every datagram queued so far to the transport at once, with the acknowledgements
+    /// owed unless `includingAcknowledgements` is false. Each entry point (a received batch, a
+    /// tick, a local commit) ends with it, so the datagrams one event produces leave together.
+    func flushOutbox(includingAcknowledgements: Bool = true) async {
+        if includingAcknowledgements {
+            for (member, ack) in pendingAcks {
+                if let address = addressOf(member) { send(.deltaAck(ack), to: address) }
+            }
+            pendingAcks.removeAll()
+        }
         guard !outbox.isEmpty else { return }
         let datagrams = outbox
         outbox.removeAll(keepingCapacity: true)

@@ -29,6 +29,8 @@ public actor ReplicationEngine {
     var outbox: [Datagram] = []
     /// Deltas received in the current batch, applied together by ``applyPending()``.
     var pendingApplies: [(delta: Delta, member: NodeID)] = []
+    /// The acknowledgement owed to each member, sent by ``flushOutbox(includingAcknowledgements:)``.
+    var pendingAcks: [(member: NodeID, ack: DeltaAck)] = []
     var nextGCMillis: Int64 = .max
     var nextHousekeepingMillis: Int64 = 0
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
@@ -132,10 +134,17 @@ public actor ReplicationEngine {
         let now = node.wallClock.nowMillis()
         _ = assembler.expire(nowMillis: now)
         let directives = replicator.tick(nowMillis: now)
-        if directives.contains(where: { if case .sendHeartbeat = $0 { true } else { false } }) {
+        let isHeartbeat = { (directive: Replicator.Directive) in if case .sendHeartbeat = directive { true } else { false } }
+        // Carry out the tick before the clock's await: an acknowledgement arriving meanwhile
+        // must find the sends of this tick already recorded, not replay them after its own.
+        perform(directives.filter { !isHeartbeat($0) })
+        let heartbeats = directives.filter(isHeartbeat)
+        if !heartbeats.isEmpty {
+            // Heartbeats carry the committed clock: move it to now first, so an idle peer's
+            // heartbeat still advances the stable horizon.
             try? await node.advanceClock()
+            perform(heartbeats)
         }
-        perform(directives)
         await flushOutbox()
         // Ticks come as often as acknowledgement timeouts need (every few ms under loss); lag
         // gauges and persisted progress keep the round cadence.
@@ -196,10 +205,9 @@ public actor ReplicationEngine {
     }
 
     /// Carries out the replicator's directives. Deltas to apply are queued for
-    /// ``applyPending()``; acknowledgements go out once per member, the last one (they are
-    /// cumulative).
+    /// ``applyPending()``; acknowledgements are kept until ``flushOutbox(includingAcknowledgements:)``,
+    /// the last one per member (they are cumulative).
     func perform(_ directives: [Replicator.Directive]) {
-        var acks: [(NodeID, DeltaAck)] = []
         for directive in directives {
             switch directive {
             case .sendDelta(let member, let after):
@@ -207,7 +215,11 @@ public actor ReplicationEngine {
             case .apply(let delta, let member):
                 pendingApplies.append((delta, member))
             case .sendAck(let ack, let member):
-                if let index = acks.firstIndex(where: { $0.0 == member }) { acks[index].1 = ack } else { acks.append((member, ack)) }
+                if let index = pendingAcks.firstIndex(where: { $0.member == member }) {
+                    pendingAcks[index].ack = ack
+                } else {
+                    pendingAcks.append((member, ack))
+                }
             case .persist(let member):
                 dirtyProgress.insert(member)
             case .sendDigest(let member):
@@ -220,9 +232,6 @@ public actor ReplicationEngine {
             case .scheduleTick(let after):
                 scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick() }
             }
-        }
-        for (member, ack) in acks {
-            if let address = addressOf(member) { send(.deltaAck(ack), to: address) }
         }
     }
 

@@ -177,13 +177,16 @@ extension Replicator.MemberProgress {
     }
 
     /// The round trip an acknowledgement through `through` measures: from the sending of the
-    /// newest in-flight delta it covers. None while a retransmission is in flight (Karn's rule:
-    /// the acknowledgement may answer the first sending or the second).
+    /// oldest in-flight delta it newly covers, as the timeout counts from the oldest delta in
+    /// flight. (A receiver acknowledges a whole batch at once; measured from the newest delta,
+    /// the time earlier ones waited for the batch would be left out, and the timeout would fire
+    /// early under load.) None while a retransmission is in flight (Karn's rule: the
+    /// acknowledgement may answer the first sending or the second).
     func roundTripSample(through: Int64, nowMillis: Int64) -> Int64? {
         guard !inFlight.contains(where: \.retransmission),
-            let newest = inFlight.last(where: { $0.through <= through })
+            let oldest = inFlight.first(where: { $0.through <= through })
         else { return nil }
-        return max(0, nowMillis - newest.sentAt)
+        return max(0, nowMillis - oldest.sentAt)
     }
 
     /// Folds a round-trip sample into the smoothed round trip and its variance (RFC 6298: gains
