@@ -103,6 +103,32 @@ import Testing
         await cluster.stopAll()
     }
 
+    /// A push lost on its way is re-sent after its acknowledgement timeout (about the round
+    /// trip), not at the next round: the shell brings the next tick forward.
+    @Test func aLostPushIsResentAfterItsTimeoutNotAtTheNextRound() async throws {
+        var settings = SimulatedCluster.defaultSettings
+        settings.replicator.roundIntervalMillis = 5_000
+        let cluster = SimulatedCluster(seed: 5, count: 2, settings: settings)
+        try await cluster.startAll()
+        await cluster.advance(by: 2_000)
+        // Round trips to measure: the timeout adapts down from its 1 s starting value.
+        for index in 0..<20 {
+            try await cluster.write(on: cluster.peers[0]) { store in try await store.set("warm-\(index)", .integer(1)) }
+            await cluster.advance(by: 20)
+        }
+        cluster.network.faults.loss = 1
+        try await cluster.write(on: cluster.peers[0]) { store in try await store.set("lost-once", .integer(1)) }
+        await cluster.advance(by: 1)
+        cluster.network.faults.loss = 0
+        var waited: Int64 = 1
+        while try cluster.peers[1].store().get("lost-once") == nil, waited < 5_000 {
+            await cluster.advance(by: 5)
+            waited += 5
+        }
+        #expect(waited < 200, "re-sent after \(waited) ms; the next round was 5 s away")
+        await cluster.stopAll()
+    }
+
     @Test func aSeedReplaysExactly() async throws {
         let first = try await Self.chaos(seed: 7)
         let second = try await Self.chaos(seed: 7)

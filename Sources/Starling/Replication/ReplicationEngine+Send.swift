@@ -45,6 +45,7 @@ extension ReplicationEngine {
     /// owed unless `includingAcknowledgements` is false. Each entry point (a received batch, a
     /// tick, a local commit) ends with it, so the datagrams one event produces leave together.
     func flushOutbox(includingAcknowledgements: Bool = true) async {
+        expediteTickIfNeeded()
         if includingAcknowledgements {
             for (member, ack) in pendingAcks {
                 if let address = addressOf(member) { send(.deltaAck(ack), to: address) }

@@ -31,6 +31,11 @@ public actor ReplicationEngine {
     var pendingApplies: [(delta: Delta, member: NodeID)] = []
     /// The acknowledgement owed to each member, sent by ``flushOutbox(includingAcknowledgements:)``.
     var pendingAcks: [(member: NodeID, ack: DeltaAck)] = []
+    /// The replication tick chain: only the tick scheduled last (this generation) runs, so
+    /// bringing the next tick forward never makes two chains.
+    var tickGeneration = 0
+    /// When the tick of the current generation is due (Unix ms).
+    var nextTickMillis: Int64 = .max
     var nextGCMillis: Int64 = .max
     var nextHousekeepingMillis: Int64 = 0
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
@@ -129,8 +134,8 @@ public actor ReplicationEngine {
 
     // MARK: Timers
 
-    func replicationTick() async {
-        guard !stopped else { return }
+    func replicationTick(generation: Int) async {
+        guard !stopped, generation == tickGeneration else { return }
         let now = node.wallClock.nowMillis()
         _ = assembler.expire(nowMillis: now)
         let directives = replicator.tick(nowMillis: now)
@@ -230,9 +235,28 @@ public actor ReplicationEngine {
                     send(.delta(Delta(after: through, through: through, entries: [], clock: clock)), to: address)
                 }
             case .scheduleTick(let after):
-                scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick() }
+                scheduleReplicationTick(afterMillis: after)
             }
         }
+    }
+
+    /// Schedules the next replication tick, superseding the one scheduled before.
+    func scheduleReplicationTick(afterMillis after: Int64) {
+        tickGeneration += 1
+        let generation = tickGeneration
+        nextTickMillis = node.wallClock.nowMillis() + after
+        scheduler.schedule(afterMillis: after) { [weak self] in await self?.replicationTick(generation: generation) }
+    }
+
+    /// Brings the next tick forward if a delta sent since it was scheduled times out before it,
+    /// so a lost push is noticed after its timeout, not at the next round.
+    /// Only ever earlier: a stream of events cannot keep pushing the tick back.
+    func expediteTickIfNeeded() {
+        guard !stopped, let expiry = replicator.earliestAckExpiryMillis else { return }
+        let now = node.wallClock.nowMillis()
+        let delay = max(replicator.settings.minTickMillis, expiry - now)
+        guard now + delay < nextTickMillis else { return }
+        scheduleReplicationTick(afterMillis: delay)
     }
 
     func addressOf(_ member: NodeID) -> PeerAddress? {

@@ -14,4 +14,12 @@ extension Replicator {
         guard let state = progress[member] else { return false }
         return state.acked >= head && state.inFlight.isEmpty
     }
+
+    /// When the earliest delta in flight to a replication target times out (Unix ms), if any
+    /// is in flight. Deltas sent between ticks (pushed on commit, or sent on an acknowledgement)
+    /// may time out before the tick already scheduled; the shell then calls ``tick(nowMillis:)``
+    /// at this time instead.
+    public var earliestAckExpiryMillis: Int64? {
+        targets.compactMap { progress[$0]?.ackExpiryMillis }.min()
+    }
 }
