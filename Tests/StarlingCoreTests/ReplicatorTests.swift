@@ -25,6 +25,18 @@ import Testing
         #expect(!replicator.tick(nowMillis: due + 3).contains(.sendDigest(to: peer)), "then not again before the interval")
     }
 
+    @Test func anOverdueDigestGoesAheadWithAMemberStillBehind() {
+        var replicator = machine(head: 10)
+        _ = replicator.start(nowMillis: 0)
+        replicator.deltaSent(to: peer, after: 0, through: 10, nowMillis: 0)
+        let interval = replicator.settings.digestIntervalMillis
+        let limit = Int64(replicator.settings.digestDeferralLimit)
+        #expect(!replicator.tick(nowMillis: interval * limit).contains(.sendDigest(to: peer)), "still within the limit")
+        #expect(
+            replicator.tick(nowMillis: interval * (limit + 1)).contains(.sendDigest(to: peer)),
+            "deferred digestDeferralLimit intervals: a member still behind will do")
+    }
+
     @Test func aNewMemberIsSentTheWholeFeedFromZero() {
         var replicator = Replicator(head: 10, randomSeed: 1)
         let directives = replicator.membersChanged(live: [peer], known: [peer], nowMillis: 0)

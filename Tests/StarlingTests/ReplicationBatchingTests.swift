@@ -132,6 +132,26 @@ import Testing
         }
     }
 
+    @Test func aDigestFromAMemberStillBehindIsDeferredOnlyUpToTheLimit() async throws {
+        try await TestNode.with { node, _, _ in
+            let transport = RecordingTransport()
+            let engine = try engine(node, transport)
+            let settings = ReplicationSettings()
+            var buffer = ByteBuffer()
+            buffer.writeStarlingEnvelope(
+                Envelope(
+                    clusterID: settings.clusterID, sender: Self.peerP.id,
+                    message: .digest(Digest(hashes: Array(repeating: 0, count: settings.digestBuckets), reply: true))))
+            let digest = Datagram(DatagramSealer(keyring: nil).seal(buffer), address: Self.peerP.address)
+            for _ in 0..<settings.replicator.digestDeferralLimit { await engine.receive([digest]) }
+            #expect(transport.batches.isEmpty, "a member this node has not caught up yet is not answered")
+            #expect(await engine.statistics.digestsDeferred == settings.replicator.digestDeferralLimit)
+            await engine.receive([digest])
+            let replies = try transport.messages().filter { if case .digest = $0 { true } else { false } }
+            #expect(replies.count == 1, "answered once deferred digestDeferralLimit times in a row")
+        }
+    }
+
     @Test func theFeedIsPackedIntoContiguousDeltasThatEndWithTheClock() async throws {
         try await TestNode.with { node, store, _ in
             var entries: [String: JSONValue] = [:]

@@ -103,13 +103,17 @@ extension ReplicationEngine {
     /// Compares a member's digest with this node's and sends repair deltas for every bucket that
     /// differs; both sides repair, because the member receives this node's digest in reply.
     /// A member that does not hold this node's whole feed yet is not answered: the buckets its
-    /// deltas are still filling would differ and be repaired whole. It asks again later.
+    /// deltas are still filling would differ and be repaired whole. It asks again later, and
+    /// after `digestDeferralLimit` deferrals in a row it is answered anyway.
     func answerDigest(_ digest: Digest, from member: NodeID) {
         guard let address = addressOf(member) else { return }
-        guard replicator.isCaughtUp(member) else {
+        guard replicator.isCaughtUp(member) || digestDeferrals[member, default: 0] >= settings.replicator.digestDeferralLimit
+        else {
+            digestDeferrals[member, default: 0] += 1
             statistics.digestsDeferred += 1
             return
         }
+        digestDeferrals[member] = nil
         // A digest of another size would make every bucket differ (and one bucket would make this
         // node send its whole state): peers of one cluster use the same setting.
         guard digest.hashes.count == settings.digestBuckets else { return drop(reason: "digestSize", from: address) }

@@ -36,6 +36,8 @@ public actor ReplicationEngine {
     var tickGeneration = 0
     /// When the tick of the current generation is due (Unix ms).
     var nextTickMillis: Int64 = .max
+    /// Digests left unanswered in a row, per member still being sent to.
+    var digestDeferrals: [NodeID: Int] = [:]
     var nextGCMillis: Int64 = .max
     var nextHousekeepingMillis: Int64 = 0
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.

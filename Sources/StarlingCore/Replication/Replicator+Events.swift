@@ -77,12 +77,15 @@ extension Replicator {
         }
         // A digest compared while deltas are on the way differs in every bucket they touch, and
         // would repair those buckets whole: exchange digests only with a member holding this
-        // peer's whole feed. Under sustained load the exchange waits (the delta path is working).
-        if let due = nextDigestMillis, nowMillis >= due,
-            let member = random.sample(targets.filter(isCaughtUp), count: 1).first
-        {
-            directives.append(.sendDigest(to: member))
-            nextDigestMillis = nowMillis + settings.digestIntervalMillis
+        // peer's whole feed. Under sustained load the exchange waits (the delta path is working),
+        // but not forever: after `digestDeferralLimit` intervals any member will do, so
+        // divergence the delta path missed is repaired even on a cluster that never rests.
+        if let due = nextDigestMillis, nowMillis >= due {
+            let overdue = nowMillis - due >= Int64(settings.digestDeferralLimit) * settings.digestIntervalMillis
+            if let member = random.sample(overdue ? targets : targets.filter(isCaughtUp), count: 1).first {
+                directives.append(.sendDigest(to: member))
+                nextDigestMillis = nowMillis + settings.digestIntervalMillis
+            }
         }
         if nowMillis >= nextHeartbeatMillis {
             nextHeartbeatMillis = nowMillis + settings.heartbeatIntervalMillis

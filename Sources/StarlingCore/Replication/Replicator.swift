@@ -56,6 +56,10 @@ public struct Replicator: Sendable {
         public var window = 64
         /// The period of digest exchanges with one random member, in milliseconds. Default 30,000.
         public var digestIntervalMillis: Int64 = 30_000
+        /// Digest intervals an exchange may wait for a member that holds the whole feed (and an
+        /// answer may be deferred for a member still being sent to) before it goes ahead anyway.
+        /// Default 3.
+        public var digestDeferralLimit = 3
         /// How often an idle, caught-up member is sent an empty delta with this peer's clock, so
         /// the stable horizon keeps advancing without traffic, in milliseconds. Default 1,000.
         public var heartbeatIntervalMillis: Int64 = 1_000
