@@ -53,13 +53,27 @@ import Testing
         #expect(retry.contains(.sendDelta(to: peer, after: 10)), "re-sent from the acknowledgement")
     }
 
-    @Test func anAcknowledgementThatGoesBackwardsRewindsTheSender() {
+    @Test func acknowledgementsThatKeepGoingBackwardsRewindTheSender() {
         var replicator = machine(head: 20)
         replicator.deltaSent(to: peer, after: 0, through: 20, nowMillis: 0)
         _ = replicator.received(DeltaAck(through: 20), from: peer, nowMillis: 1)
-        let directives = replicator.received(DeltaAck(through: 5), from: peer, nowMillis: 2)
+        let late = replicator.received(DeltaAck(through: 5), from: peer, nowMillis: 2)
+        #expect(replicator.progress[peer]?.acked == 20, "one acknowledgement below is a late one: ignored")
+        #expect(late.isEmpty)
+        let directives = replicator.received(DeltaAck(through: 5), from: peer, nowMillis: 3)
         #expect(replicator.progress[peer]?.acked == 5)
         #expect(directives.contains(.sendDelta(to: peer, after: 5)), "the member lost data: send it again")
+    }
+
+    @Test func aLateAcknowledgementBetweenCurrentOnesChangesNothing() {
+        var replicator = machine(head: 30)
+        replicator.deltaSent(to: peer, after: 0, through: 10, nowMillis: 0)
+        replicator.deltaSent(to: peer, after: 10, through: 20, nowMillis: 0)
+        _ = replicator.received(DeltaAck(through: 20), from: peer, nowMillis: 5)
+        _ = replicator.received(DeltaAck(through: 10), from: peer, nowMillis: 6)
+        _ = replicator.received(DeltaAck(through: 20), from: peer, nowMillis: 7)
+        _ = replicator.received(DeltaAck(through: 10), from: peer, nowMillis: 8)
+        #expect(replicator.progress[peer]?.acked == 20, "reordered acknowledgements, one at a time, never rewind")
     }
 
     @Test func aDeltaWithAGapIsAppliedButAcknowledgesNothingNew() {

@@ -119,8 +119,17 @@ extension Replicator {
         reportedComplete[member] = ack.completeThrough
         var directives: [Directive] = []
         if ack.through < state.acked {
+            state.backwardAcks += 1
+        } else {
+            state.backwardAcks = 0
+        }
+        if ack.through < state.acked, state.backwardAcks < 2 {
+            // One acknowledgement below `acked` is most likely an older one the network delivered
+            // late: ignore it. A member that really holds less keeps acknowledging less.
+        } else if ack.through < state.acked {
             // The member holds less than it acknowledged before (it lost data: a power loss, a
             // restored backup): continue from what it has.
+            state.backwardAcks = 0
             state.acked = max(0, ack.through)
             state.sent = state.acked
             state.inFlight.removeAll()

@@ -139,6 +139,9 @@ public struct Replicator: Sendable {
         var highestSent: Int64
         /// Acknowledgements in a row that did not advance `acked` while deltas were in flight.
         var duplicateAcks = 0
+        /// Acknowledgements in a row below `acked`: one alone is a stale acknowledgement the
+        /// network reordered; a second means the member really holds less.
+        var backwardAcks = 0
         /// A fast retransmit was sent since `acked` last advanced (or the last timeout).
         var fastRetransmitted = false
 
