@@ -76,6 +76,17 @@ extension Node {
         try readers.read("reading the change feed") { db in try ChangeFeed.purgedSeq(in: db) }
     }
 
+    /// The highest sequence number a reader can see now. A commit's rows are visible to readers
+    /// a moment before ``lastSeq`` moves past them, so a position taken from a feed event can be
+    /// ahead of ``lastSeq`` for that moment; this is never behind either.
+    func visibleFeedHead() throws(StoreError) -> Int64 {
+        let committed = lastSeq
+        let stored = try readers.read("reading the change feed") { db in
+            try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0
+        }
+        return max(committed, stored)
+    }
+
     /// How many commit observers are registered: tests check that finished feeds unregister.
     package var commitObserverCount: Int { writer.observerCount }
 }

@@ -29,9 +29,11 @@ extension Store {
         let head = node.lastSeq
         guard let after else { return ChangeFeed(store: self, prefix: prefix, startSeq: head, pageSize: pageSize) }
         guard after >= 0 else { throw .invalid("after must be a sequence number of 0 or more, not \(after)") }
-        guard after <= head else {
+        // Rows are visible a moment before the head moves past them: check storage before refusing.
+        let visibleHead = after <= head ? head : try node.visibleFeedHead()
+        guard after <= visibleHead else {
             throw .invalid(
-                "after \(after) is beyond this node's change feed head \(head): sequence numbers are per node, "
+                "after \(after) is beyond this node's change feed head \(visibleHead): sequence numbers are per node, "
                     + "so resume only on the node that issued them")
         }
         let purgedSeq = try node.feedPurgedSeq()
