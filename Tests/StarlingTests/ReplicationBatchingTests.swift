@@ -165,7 +165,8 @@ import Testing
             var carried = 0
             var last: Delta?
             while let (delta, count) = cursor.nextDelta(
-                for: Self.peerP.id, after: after, budget: budget, logger: TestNode.quietLogger)
+                for: Self.peerP.id, after: after, budget: budget, logger: TestNode.quietLogger,
+                read: { after, limit throws(StoreError) in try node.changes(after: after, limit: limit) })
             {
                 #expect(delta.after == after, "deltas are contiguous")
                 #expect(delta.entries.reduce(0) { $0 + WireFormat.encodedSize(of: $1) } <= budget)

@@ -23,12 +23,17 @@ struct FeedCursor {
     /// The next delta `(after, through]` for `member`, with as many entries as fit in `budget`
     /// bytes, and how many entries it carries; nil if the feed holds nothing after `after` (or
     /// cannot be read now).
-    mutating func nextDelta(for member: NodeID, after: Int64, budget: Int, logger: Logger) -> (Delta, Int)? {
+    /// - Parameter read: reads up to `limit` changes after a sequence number (the node's feed,
+    ///   or a cache of it).
+    mutating func nextDelta(
+        for member: NodeID, after: Int64, budget: Int, logger: Logger,
+        read: (_ after: Int64, _ limit: Int) throws(StoreError) -> [Change]
+    ) -> (Delta, Int)? {
         var entries: [DeltaEntry] = []
         var size = 0
         var through = after
         while true {
-            if buffered.isEmpty, !reachedEnd, !refill(logger: logger) { return nil }
+            if buffered.isEmpty, !reachedEnd, !refill(logger: logger, read: read) { return nil }
             guard let change = buffered.first else { break }
             // A plain write the member made itself is not sent back to it: it holds that write or
             // a later one. (Counters are always sent: other peers' slots may be new to it.)
@@ -57,9 +62,9 @@ struct FeedCursor {
 
     /// Reads the next chunk of the feed.
     /// - Returns: false if the feed could not be read.
-    private mutating func refill(logger: Logger) -> Bool {
+    private mutating func refill(logger: Logger, read: (Int64, Int) throws(StoreError) -> [Change]) -> Bool {
         do {
-            let changes = try node.changes(after: readAfter, limit: ReplicationEngine.changesPerRead)
+            let changes = try read(readAfter, ReplicationEngine.changesPerRead)
             reachedEnd = changes.count < ReplicationEngine.changesPerRead
             buffered = changes[...]
             if let last = changes.last { readAfter = last.seq }

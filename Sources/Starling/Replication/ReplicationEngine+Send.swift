@@ -68,7 +68,9 @@ extension ReplicationEngine {
         var feed = FeedCursor(node: node, after: start)
         var after = start
         while true {
-            guard let (delta, entryCount) = feed.nextDelta(for: member, after: after, budget: deltaBudget, logger: logger)
+            guard
+                let (delta, entryCount) = feed.nextDelta(
+                    for: member, after: after, budget: deltaBudget, logger: logger, read: readFeed)
             else { return }
             statistics.deltasSent += 1
             metrics.deltaSent(entries: entryCount)
@@ -77,6 +79,20 @@ extension ReplicationEngine {
             guard replicator.nextDeltaStart(to: member) == delta.through else { return }
             after = delta.through
         }
+    }
+
+    /// Up to `limit` changes of the feed after `after`, reusing the last read when it asked the
+    /// same and nothing was committed since: a commit pushed to several members reads its rows
+    /// once. (The head is taken before the read, so a commit racing the read only makes the next
+    /// call read again.)
+    func readFeed(after: Int64, limit: Int) throws(StoreError) -> [Change] {
+        let head = node.lastSeq
+        if let last = lastFeedRead, last.after == after, last.limit == limit, last.head == head {
+            return last.changes
+        }
+        let changes = try node.changes(after: after, limit: limit)
+        lastFeedRead = FeedRead(after: after, limit: limit, head: head, changes: changes)
+        return changes
     }
 
     /// Bytes available for a delta's entries inside one datagram.

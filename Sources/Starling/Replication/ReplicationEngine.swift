@@ -38,6 +38,16 @@ public actor ReplicationEngine {
     var nextTickMillis: Int64 = .max
     /// Digests left unanswered in a row, per member still being sent to.
     var digestDeferrals: [NodeID: Int] = [:]
+    /// The last chunk of the feed read, reused while nothing is committed.
+    var lastFeedRead: FeedRead?
+
+    /// A chunk of the change feed and the head it was read at.
+    struct FeedRead {
+        var after: Int64
+        var limit: Int
+        var head: Int64
+        var changes: [Change]
+    }
     var nextGCMillis: Int64 = .max
     var nextHousekeepingMillis: Int64 = 0
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
