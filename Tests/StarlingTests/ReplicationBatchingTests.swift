@@ -24,9 +24,9 @@ import Testing
             lock.withLock { recorded.append(datagrams) }
         }
 
-        /// The messages of every datagram sent, decoded.
-        func messages() throws -> [Message] {
-            try batches.joined().map { datagram in
+        /// The messages of every datagram sent (or of `datagrams`), decoded.
+        func messages(_ datagrams: [Datagram]? = nil) throws -> [Message] {
+            try (datagrams ?? Array(batches.joined())).map { datagram in
                 var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes)
                 return try bytes.readStarlingEnvelope().message
             }
@@ -123,10 +123,8 @@ import Testing
             #expect(try store.keys("*") == ["one", "two"], "the refused delta took nothing else with it")
             #expect(await engine.statistics.clockOffsetRejections == 1)
             let last = try #require(transport.batches.last)
-            let acks = try last.map { datagram -> Int64? in
-                var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes)
-                if case .deltaAck(let ack) = try bytes.readStarlingEnvelope().message { return ack.through }
-                return nil
+            let acks = try transport.messages(last).map { message -> Int64? in
+                if case .deltaAck(let ack) = message { ack.through } else { nil }
             }
             #expect(acks == [2], "one acknowledgement for the batch, the duplicate included, through what is held")
         }

@@ -4,7 +4,6 @@ import StarlingCore
 /// Reads a node's change feed forward in chunks and packs it into deltas for one member, so a
 /// run of deltas costs one read per ``ReplicationEngine/changesPerRead`` changes.
 struct FeedCursor {
-    private let node: Node
     /// The feed head and clock when the cursor was made: a delta that reaches the end of the feed
     /// as of `head` proves everything this node had stamped up to `clock`.
     private let head: Int64
@@ -14,8 +13,9 @@ struct FeedCursor {
     /// The last read returned fewer changes than asked: the feed ended there.
     private var reachedEnd = false
 
+    /// A cursor after `after`, reading with whatever ``nextDelta(for:after:budget:logger:read:)``
+    /// is given; `node` only supplies the committed position the end-of-feed claim rests on.
     init(node: Node, after: Int64) {
-        self.node = node
         (head, clock) = node.committedPosition
         readAfter = after
     }

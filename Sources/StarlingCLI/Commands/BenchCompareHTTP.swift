@@ -98,7 +98,7 @@ private final class HTTPReplyHandler: ChannelDuplexHandler {
     typealias OutboundIn = Request
     typealias OutboundOut = HTTPClientRequestPart
 
-    private var pending = CircularBuffer<EventLoopPromise<HTTPReply>>()
+    private var pending = PendingReplies<HTTPReply>()
     private var status: UInt = 0
     private var body = ByteBuffer()
 
@@ -118,21 +118,17 @@ private final class HTTPReplyHandler: ChannelDuplexHandler {
         case .body(var part):
             body.writeBuffer(&part)
         case .end:
-            pending.popFirst()?.succeed(HTTPReply(status: status, body: body))
+            pending.succeedNext(HTTPReply(status: status, body: body))
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(error)
+        pending.failAll(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(BenchFailure("HTTP: the connection closed"))
+        pending.failAll(BenchFailure("HTTP: the connection closed"))
         context.fireChannelInactive()
-    }
-
-    private func failAll(_ error: any Error) {
-        while let promise = pending.popFirst() { promise.fail(error) }
     }
 }

@@ -81,7 +81,7 @@ private final class RESPRequestHandler: ChannelDuplexHandler {
     typealias OutboundIn = (ByteBuffer, EventLoopPromise<RESPReply>)
     typealias OutboundOut = ByteBuffer
 
-    private var pending = CircularBuffer<EventLoopPromise<RESPReply>>()
+    private var pending = PendingReplies<RESPReply>()
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let (bytes, reply) = unwrapOutboundIn(data)
@@ -90,23 +90,17 @@ private final class RESPRequestHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let reply = unwrapInboundIn(data)
-        guard let promise = pending.popFirst() else { return }
-        promise.succeed(reply)
+        pending.succeedNext(unwrapInboundIn(data))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(error)
+        pending.failAll(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(BenchFailure("RESP: the connection closed"))
+        pending.failAll(BenchFailure("RESP: the connection closed"))
         context.fireChannelInactive()
-    }
-
-    private func failAll(_ error: any Error) {
-        while let promise = pending.popFirst() { promise.fail(error) }
     }
 }
 
