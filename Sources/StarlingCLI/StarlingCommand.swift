@@ -11,7 +11,7 @@ struct StarlingCommand: AsyncParsableCommand {
             GetCommand.self, EntryCommand.self, HasCommand.self, DelCommand.self, TTLCommand.self, SetCommand.self,
             PutCommand.self, ListCommand.self, KeysCommand.self, IncrCommand.self, DecrCommand.self,
             ExpireCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self, StatsCommand.self,
-            ClearCommand.self, Bench.self, Debug.self,
+            ClearCommand.self, Keygen.self, Bench.self, Debug.self,
         ]
     )
 }

@@ -61,10 +61,12 @@ extension HTTPAPI {
             limit = parsed
         }
         let after = query["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let page = try store.list(prefix: query["prefix"].map(String.init) ?? "", after: after, limit: limit)
         let visible = try visibleKeys(request, .keyList, store: store.id)
+        // Filtered inside the scan, so the cursor and has_more reveal no key the token may not list.
+        let page = try store.list(
+            prefix: query["prefix"].map(String.init) ?? "", after: after, limit: limit, where: visible)
         return [
-            "items": .array(page.items.filter { visible($0.key) }.map(entryObject)),
+            "items": .array(page.items.map(entryObject)),
             "cursor": page.cursor.map { .string($0) } ?? .null,
             "has_more": .bool(page.hasMore),
         ]

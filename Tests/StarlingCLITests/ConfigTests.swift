@@ -62,6 +62,7 @@ private let samples: [String: (toml: String, text: String)] = [
     "durability": (#""power""#, "power"),
     "http": (#""127.0.0.2:8080""#, "127.0.0.2:8080"),
     "allow_remote_http": ("true", "true"),
+    "allow_insecure_gossip": ("true", "true"),
     "gossip": (#""10.0.0.1:7000""#, "10.0.0.1:7000"),
     "advertise": (#""10.0.0.1:7000""#, "10.0.0.1:7000"),
     "join": (#"["10.0.0.2:7946", "[::1]:7947"]"#, "10.0.0.2:7946,[::1]:7947"),
@@ -89,7 +90,8 @@ struct ConfigTests {
         let configuration = try resolve()
         #expect(configuration.dataDir == "./starling-data")
         #expect(configuration.http == PeerAddress(host: "127.0.0.1", port: 7070))
-        #expect(configuration.gossip == PeerAddress(host: "0.0.0.0", port: 7946))
+        #expect(configuration.gossip == PeerAddress(host: "127.0.0.1", port: 7946), "no key: gossip on loopback")
+        #expect(configuration.insecureGossipRisk == nil)
         #expect(configuration.nodeSettings.stores == ["default"])
         #expect(configuration.nodeSettings.storage.durability == .process)
         #expect(configuration.nodeSettings.limits.maxKeyBytes == 1_024)
@@ -139,16 +141,18 @@ struct ConfigTests {
         let files = ["keys": keyFile, "policy.toml": samplePolicy]
         for setting in ServeSetting.all {
             let (toml, text) = try #require(samples[setting.name])
-            // A non-loopback sample needs the remote switch; give it where it is not the setting under test.
-            let allow: [String: SettingValue] =
-                setting.name == "allow_remote_http" ? [:] : ["allow_remote_http": .boolean(true)]
+            // A non-loopback sample needs the remote switches; give them where they are not under test.
+            var allow: [String: SettingValue] = [:]
+            for name in ["allow_remote_http", "allow_insecure_gossip"] where setting.name != name {
+                allow[name] = .boolean(true)
+            }
             let fromFile = try resolve(toml: "\(setting.name) = \(toml)", flags: allow, files: files)
             let fromEnvironment = try resolve(
                 flags: allow, environment: [setting.environmentVariable: text], files: files)
             let flagValue: SettingValue =
                 switch setting.name {
                 case "stores", "join": .list(text.split(separator: ",").map(String.init))
-                case "allow_remote_http": .boolean(true)
+                case "allow_remote_http", "allow_insecure_gossip": .boolean(true)
                 default: .unparsed(text)
                 }
             let fromFlag = try resolve(flags: allow.merging([setting.name: flagValue]) { $1 }, files: files)
@@ -360,9 +364,46 @@ struct ConfigTests {
         }
         #expect(refused?.setting == "http")
         let withPolicy = try resolve(
-            toml: #"policy_file = "policy.toml""#, environment: ["STARLING_HTTP": "0.0.0.0:7070"],
-            files: ["policy.toml": samplePolicy])
+            toml: #"policy_file = "policy.toml""#,
+            environment: ["STARLING_HTTP": "0.0.0.0:7070", "STARLING_CLUSTER_KEY_FILE": "keys"],
+            files: ["policy.toml": samplePolicy, "keys": keyFile])
         #expect(withPolicy.policy != nil, "an access policy lets http bind a non-loopback address")
+    }
+
+    @Test("gossip without a cluster key stays on loopback, and a policy needs a key, unless explicitly allowed")
+    func gossipNeedsAKeyOffLoopback() throws {
+        // Without a key: a non-loopback bind (the wildcard included) is refused, naming keygen.
+        for address in ["0.0.0.0:7946", "10.0.0.1:7946", "[::]:7946"] {
+            let refused = failure { () throws(ConfigError) in try resolve(flags: ["gossip": .unparsed(address)]) }
+            #expect(refused?.setting == "gossip", "\(address)")
+            #expect(refused?.problem.contains("starling keygen") == true)
+            #expect(refused?.problem.contains("allow_insecure_gossip") == true)
+        }
+        // A policy without a key is refused even on loopback: peers would bypass it through gossip.
+        let bypass = failure { () throws(ConfigError) in
+            try resolve(toml: #"policy_file = "policy.toml""#, files: ["policy.toml": samplePolicy])
+        }
+        #expect(bypass?.setting == "policy_file")
+        #expect(bypass?.problem.contains("starling keygen") == true)
+        // With a key, both are fine.
+        let keyed = try resolve(
+            toml: #"policy_file = "policy.toml""#,
+            flags: ["gossip": .unparsed("0.0.0.0:7946"), "cluster_key_file": .unparsed("keys")],
+            files: ["policy.toml": samplePolicy, "keys": keyFile])
+        #expect(keyed.insecureGossipRisk == nil)
+        // The explicit opt-out, from any source, starts (and serve logs the risk loudly).
+        for (toml, environment) in [
+            ("allow_insecure_gossip = true", [String: String]()),
+            ("", ["STARLING_ALLOW_INSECURE_GOSSIP": "true"]),
+        ] {
+            let allowed = try resolve(
+                toml: toml, flags: ["gossip": .unparsed("0.0.0.0:7946")], environment: environment)
+            #expect(allowed.insecureGossipRisk?.contains("not a loopback address") == true)
+        }
+        let flagged = try resolve(
+            toml: #"policy_file = "policy.toml""#, flags: ["allow_insecure_gossip": .boolean(true)],
+            files: ["policy.toml": samplePolicy])
+        #expect(flagged.insecureGossipRisk?.contains("bypass") == true)
     }
 
     @Test("the configuration file comes from --config, else STARLING_CONFIG")

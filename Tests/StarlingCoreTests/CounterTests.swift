@@ -49,4 +49,26 @@ import Testing
         let set = Register(stamp: Stamp(hlc: hlc(11), origin: b), content: .value(EncodedValue(integer: 1)))
         #expect(value(counted.register.merged(with: set)) == 1)
     }
+
+    @Test func concurrentIncrementsPastTheRangeSaturateAlikeOnEveryPeerInsteadOfWrapping() throws {
+        // Two partitioned peers each add 9e18, accepted locally; after the heal the sum once
+        // wrapped to -446744073709551616 on both.
+        let base = Register.zeroBase(at: .zero)
+        let onA = try #require(base.incremented(by: 9_000_000_000_000_000_000, origin: a, hlc: hlc(10), nowMillis: 10))
+        let onB = try #require(base.incremented(by: 9_000_000_000_000_000_000, origin: b, hlc: hlc(11), nowMillis: 11))
+        let ab = onA.register.merged(with: onB.register)
+        let ba = onB.register.merged(with: onA.register)
+        #expect(value(ab) == .max)
+        #expect(value(ba) == .max)
+        // A further increment that cannot be shown is refused; one back into range is taken.
+        #expect(ab.incremented(by: 1, origin: a, hlc: hlc(12), nowMillis: 12) == nil)
+        let back = try #require(ab.incremented(by: -9_000_000_000_000_000_000, origin: a, hlc: hlc(13), nowMillis: 13))
+        #expect(back.value == 9_000_000_000_000_000_000)
+        // The same below the range, on a live integer base.
+        let low = Register(stamp: Stamp(hlc: hlc(5), origin: a), content: .value(EncodedValue(integer: -5)))
+        let downA = try #require(low.incremented(by: .min + 5, origin: a, hlc: hlc(6), nowMillis: 6))
+        let downB = try #require(low.incremented(by: -100, origin: b, hlc: hlc(7), nowMillis: 7))
+        #expect(value(downA.register.merged(with: downB.register)) == .min)
+        #expect(value(downB.register.merged(with: downA.register)) == .min)
+    }
 }

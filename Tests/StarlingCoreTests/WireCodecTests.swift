@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func emptyArraysRoundTrip() throws {
-        let address = PeerAddress(host: "", port: 0)
+        let address = PeerAddress(host: "0.0.0.0", port: 0)
         let messages: [Message] = [
             .ping(Ping(probeID: 0, senderAddress: address, senderIncarnation: 0, gossip: [])),
             .pingRequest(PingRequest(
@@ -89,12 +89,17 @@ import Testing
         let longest = String(repeating: "x", count: 65_535)
         let longestUnicode = String(repeating: "\u{1F426}", count: 65_535 / 4) + "abc"  // 4-byte scalars
         #expect(longestUnicode.utf8.count == 65_535)
-        let address = PeerAddress(host: longest, port: .max)
+        let address = PeerAddress(host: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", port: .max)
         let ping = Message.ping(Ping(
             probeID: .max, senderAddress: address, senderIncarnation: .max,
-            gossip: [MemberUpdate(
-                id: sender, address: PeerAddress(host: longestUnicode, port: 1), incarnation: 1, status: .left)]))
+            gossip: [MemberUpdate(id: sender, address: address, incarnation: 1, status: .left)]))
         #expect(try roundTrip(envelope(ping)) == envelope(ping))
+        // The longest strings are no addresses: refused as names.
+        for host in [longest, longestUnicode] {
+            let named = Message.ping(Ping(
+                probeID: 1, senderAddress: PeerAddress(host: host, port: 1), senderIncarnation: 0, gossip: []))
+            #expect(failure(RandomEnvelopes.encoded(envelope(named))) == .hostName)
+        }
         let entry = DeltaEntry(store: longest, key: longestUnicode, register: register(value("1")))
         let delta = Message.delta(Delta(after: 1, through: 2, entries: [entry]))
         #expect(try roundTrip(envelope(delta)) == envelope(delta))
@@ -172,9 +177,9 @@ import Testing
 
     var pingBytes: [UInt8] {
         RandomEnvelopes.encoded(envelope(.ping(Ping(
-            probeID: 1, senderAddress: PeerAddress(host: "abc", port: 9), senderIncarnation: 2,
+            probeID: 1, senderAddress: PeerAddress(host: "10.0.0.3", port: 9), senderIncarnation: 2,
             gossip: [
-                MemberUpdate(id: sender, address: PeerAddress(host: "h", port: 1), incarnation: 0, status: .alive),
+                MemberUpdate(id: sender, address: PeerAddress(host: "::1", port: 1), incarnation: 0, status: .alive),
             ]))))
     }
 
@@ -194,8 +199,10 @@ import Testing
 
     @Test func unsupportedVersion() {
         var bytes = pingBytes
-        bytes[4] = 2
+        bytes[4] = 3
         #expect(failure(bytes) == .unsupportedVersion)
+        bytes[4] = 1
+        #expect(failure(bytes) == .unsupportedVersion, "version 1 (names allowed) is refused")
         bytes[4] = 0
         #expect(failure(bytes) == .unsupportedVersion)
     }

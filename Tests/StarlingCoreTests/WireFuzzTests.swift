@@ -25,8 +25,15 @@ enum RandomEnvelopes {
         return Int64.random(in: .min ... .max, using: &rng)
     }
 
+    /// A numeric address, IPv4 or IPv6 (the only kind the format carries).
     static func address(using rng: inout SeededGenerator) -> PeerAddress {
-        PeerAddress(host: string(using: &rng), port: UInt16.random(in: 0 ... .max, using: &rng))
+        let host: String
+        if Bool.random(using: &rng) {
+            host = (0..<4).map { _ in String(UInt8.random(in: 0 ... .max, using: &rng)) }.joined(separator: ".")
+        } else {
+            host = (0..<8).map { _ in String(UInt16.random(in: 0 ... .max, using: &rng), radix: 16) }.joined(separator: ":")
+        }
+        return PeerAddress(host: host, port: UInt16.random(in: 0 ... .max, using: &rng))
     }
 
     static func gossip(using rng: inout SeededGenerator) -> [MemberUpdate] {

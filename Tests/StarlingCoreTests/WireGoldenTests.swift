@@ -4,7 +4,8 @@ import StarlingCore
 import StarlingTestKit
 import Testing
 
-/// Golden byte vectors of wire format version 1, one per message type, in `Fixtures/wire/`.
+/// Golden byte vectors of wire format version 2, one per message type, in `Fixtures/wire/v2/`;
+/// the vectors of version 1 in `Fixtures/wire/v1/` must be refused, naming their version.
 ///
 /// Guards the wire format against accidental change: a peer of an older build must keep reading
 /// what a newer one sends. Regenerate on purpose only (with a new format version):
@@ -23,7 +24,7 @@ import Testing
 
     static let gossip = [
         MemberUpdate(
-            id: peerB, address: PeerAddress(host: "node-b.example", port: 7947), incarnation: 1, status: .suspect),
+            id: peerB, address: PeerAddress(host: "192.0.2.7", port: 7947), incarnation: 1, status: .suspect),
         MemberUpdate(id: peerC, address: PeerAddress(host: "::1", port: 7948), incarnation: 0, status: .alive),
     ]
 
@@ -112,18 +113,32 @@ import Testing
     @Test(arguments: ["ping", "pingRequest", "ack", "delta", "deltaAck", "digest", "fragment"])
     func goldenVectorMatchesBothWays(name: String) throws {
         let envelope = try Self.envelope(name)
-        let path = Fixtures.path("wire/\(name).hex")
+        let path = Fixtures.path("wire/v2/\(name).hex")
         let encoded = Self.encode(envelope)
         if ProcessInfo.processInfo.environment["STARLING_WRITE_FIXTURES"] == "1" {
             try FileManager.default.createDirectory(
-                atPath: Fixtures.path("wire"), withIntermediateDirectories: true)
+                atPath: Fixtures.path("wire/v2"), withIntermediateDirectories: true)
             try Self.hex(encoded).write(toFile: path, atomically: true, encoding: .utf8)
         }
         let golden = try Self.bytes(hex: String(contentsOfFile: path, encoding: .utf8))
-        #expect(encoded == golden, "encoding \(name) no longer gives Fixtures/wire/\(name).hex")
+        #expect(encoded == golden, "encoding \(name) no longer gives Fixtures/wire/v2/\(name).hex")
         var buffer = ByteBuffer(bytes: golden)
-        #expect(try buffer.readStarlingEnvelope() == envelope, "decoding Fixtures/wire/\(name).hex")
+        #expect(try buffer.readStarlingEnvelope() == envelope, "decoding Fixtures/wire/v2/\(name).hex")
         #expect(buffer.readableBytes == 0)
+    }
+
+    @Test(arguments: ["ping", "pingRequest", "ack", "delta", "deltaAck", "digest", "fragment"])
+    func versionOneVectorsAreRefusedNamingTheirVersion(name: String) throws {
+        let golden = try Self.bytes(hex: String(contentsOfFile: Fixtures.path("wire/v1/\(name).hex"), encoding: .utf8))
+        var buffer = ByteBuffer(bytes: golden)
+        #expect(golden[4] == 1)
+        do {
+            _ = try buffer.readStarlingEnvelope()
+            Issue.record("a version 1 \(name) was read")
+        } catch {
+            #expect(error.reason == .unsupportedVersion)
+            #expect(error.message.contains("format version 1"), "\(error.message)")
+        }
     }
 
     @Test func everyMessageTypeHasAVector() {

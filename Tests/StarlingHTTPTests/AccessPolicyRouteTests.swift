@@ -212,6 +212,44 @@ struct AccessPolicyRouteTests {
         }
     }
 
+    @Test("paging a filtered list: no cursor or has_more reveals a key the token may not list")
+    func filteredCursorsRevealNothing() async throws {
+        try await withPolicyAPI { api, _, store in
+            // Keys in order: private/c, public/a, public/b, tmp/d; the reader may list public/* only.
+            // The cursor once was the raw last key scanned: base64 of private/c on an empty first page.
+            var after: String?
+            var seen: [JSONValue] = []
+            var cursors: [String] = []
+            for _ in 0..<5 {
+                let query = after.map { "?limit=1&after=\($0)" } ?? "?limit=1"
+                let page = try await api.send(.get, "/v1/stores/app:cache/entries\(query)", token: Self.reader)
+                #expect(page.status == .ok)
+                guard case .array(let items)? = page["items"] else {
+                    Issue.record("no items")
+                    return
+                }
+                seen += items.compactMap { item -> JSONValue? in
+                    guard case .object(let members) = item else { return nil }
+                    return members["key"]
+                }
+                guard page["has_more"] == true, case .string(let cursor)? = page["cursor"] else {
+                    #expect(page["cursor"] == .null)
+                    break
+                }
+                cursors.append(cursor)
+                after = cursor
+            }
+            #expect(seen == ["public/a", "public/b"], "each page holds a visible key, and none is missing")
+            #expect(cursors.count == 1, "no page past public/b: tmp/d must not make has_more true")
+            // The one cursor given out is the last visible key returned, as the library pages it.
+            let direct = try store.list(prefix: "", after: nil, limit: 1, where: { $0.hasPrefix("public/") })
+            #expect(direct.items.map(\.key) == ["public/a"])
+            #expect(cursors == [direct.cursor].compactMap { $0 })
+            let unfiltered = try store.list(prefix: "", after: nil, limit: 1)
+            #expect(unfiltered.cursor != direct.cursor, "the unfiltered first page ends at private/c")
+        }
+    }
+
     @Test("a token limited to tmp/* keys: writes elsewhere, a mixed mset and clear are 403 and store nothing")
     func deniedWritesStoreNothing() async throws {
         try await withPolicyAPI { api, _, store in

@@ -27,7 +27,7 @@ import Testing
         /// The messages of every datagram sent (or of `datagrams`), decoded.
         func messages(_ datagrams: [Datagram]? = nil) throws -> [Message] {
             try (datagrams ?? Array(batches.joined())).map { datagram in
-                var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes)
+                var bytes = try DatagramSealer(keyring: nil).open(datagram.bytes).plaintext
                 return try bytes.readStarlingEnvelope().message
             }
         }

@@ -263,6 +263,13 @@ class Lab:
         """The process name of a peer as /proc shows it (the binary's name, cut to 15 bytes)."""
         return Path(self.state.get("starling", "starling")).name[:15]
 
+    def cluster_key(self) -> Path:
+        """The lab's cluster key file, written by `starling keygen` on first use: gossip off loopback needs one."""
+        key = self.dir / "cluster.key"
+        if not key.exists():
+            subprocess.run([self.state["starling"], "keygen", str(key)], check=True, stdout=subprocess.DEVNULL)
+        return key
+
     def start_peer(self, i: int) -> None:
         starling = self.state["starling"]
         joins = []
@@ -273,7 +280,7 @@ class Lab:
             "nsenter", f"--mount={self.mount_ns}", "ip", "netns", "exec", host_ns(i),
             starling, "serve", "--data-dir", str(self.data_dir(i)),
             "--gossip", f"{host_ip(i)}:{GOSSIP_PORT}", "--http", f"{host_ip(i)}:{HTTP_PORT}",
-            "--allow-remote-http", "--store", "counters", *joins,
+            "--allow-remote-http", "--store", "counters", "--cluster-key-file", str(self.cluster_key()), *joins,
         ]
         env = dict(os.environ)
         env["LD_PRELOAD"] = str(self.dir / "bin" / "skew.so")

@@ -24,7 +24,7 @@ extension Node {
     /// everything this node stamped before now is in its feed (batches commit in stamp order).
     /// Replication calls it before heartbeats, so the stable horizon advances while idle.
     public func advanceClock() async throws(StoreError) {
-        try await writer.write { context in _ = context.freshStamp() }
+        try await writer.write { context throws(StoreError) in _ = try context.freshStamp() }
     }
 
     /// The bound of the last purge, if any: replicated writes of absent keys stamped before it are stale.

@@ -22,6 +22,8 @@ public final class Node: Sendable {
     let readers: ReaderPool
     let wallClock: any WallClock
     let logger: Logger
+    /// Local writes refused because the clock ran ahead, counted and logged.
+    let clockAhead = ClockAheadMonitor()
     /// The hosted (declared) stores. Others may have rows too: entries replicated for stores
     /// declared elsewhere are kept, so declaring the store later finds its data.
     private let storeIDs: [String: StoreID]
@@ -76,6 +78,15 @@ public final class Node: Sendable {
         self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)
         sweeper.start(writer: writer, logger: logger)
         logger.info("opened node", metadata: ["node": "\(id)", "directory": "\(directory)"])
+        let ahead = opened.state.clock.millisAhead(ofWall: UInt64(clamping: clock.nowMillis()))
+        if ahead > settings.maxClockOffsetMillis {
+            logger.error(
+                """
+                this node's persisted clock is ahead of its wall clock by more than max_clock_offset: local \
+                writes are refused until the wall clock catches up (see the operations guide)
+                """,
+                metadata: ["ahead_ms": "\(ahead)", "max_clock_offset_ms": "\(settings.maxClockOffsetMillis)"])
+        }
     }
 
     /// A handle on the store `id`.

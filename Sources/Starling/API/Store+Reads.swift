@@ -62,6 +62,23 @@ extension Store {
     ///   - limit: the most entries to return, 1 to `limits.maxListLimit` (1,000). Default 100.
     /// - Throws: `INVALID` for a bad limit or cursor; `UNAVAILABLE` on storage failure.
     public func list(prefix: String = "", after: String? = nil, limit: Int = 100) throws(StoreError) -> ListPage {
+        try list(prefix: prefix, after: after, limit: limit, where: { _ in true })
+    }
+
+    /// One page of the live entries whose keys `isVisible` accepts, in bytewise UTF-8 key order:
+    /// the listing of a caller who may see only some keys (an access policy).
+    ///
+    /// The page reveals nothing about keys it leaves out: the cursor is the last visible key
+    /// returned, and `hasMore` is true only if a further visible key exists.
+    /// - Parameters:
+    ///   - prefix: only keys starting with it.
+    ///   - after: the `cursor` of the previous page; nil from the start.
+    ///   - limit: the most entries to return, 1 to `limits.maxListLimit` (1,000).
+    ///   - isVisible: whether the caller may see a key.
+    /// - Throws: `INVALID` for a bad limit or cursor; `UNAVAILABLE` on storage failure.
+    public func list(
+        prefix: String, after: String?, limit: Int, where isVisible: (String) -> Bool
+    ) throws(StoreError) -> ListPage {
         try checkUsable()
         guard limit >= 1, limit <= node.settings.limits.maxListLimit else {
             throw .invalid("limit must be between 1 and \(node.settings.limits.maxListLimit)")
@@ -71,7 +88,9 @@ extension Store {
         var items: [Entry] = []
         var hasMore = false
         try scan(prefix: Array(prefix.utf8), after: start) { key, register throws(StoreError) in
-            guard let entry = try entry(key: key, register: register, nowMillis: now) else { return true }
+            guard let entry = try entry(key: key, register: register, nowMillis: now), isVisible(entry.key) else {
+                return true
+            }
             if items.count == limit {
                 hasMore = true
                 return false

@@ -32,8 +32,8 @@ extension Store {
         let encoded = try encode(value)
         let ttlMillis = try Self.checkTTL(options.ttl, allowZero: true)
         let storeID = self.storeID
-        let register = try await node.writer.write { context throws(StoreError) in
-            let register = Self.valueRegister(encoded, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+        let register = try await node.localWrite { context throws(StoreError) in
+            let register = Self.valueRegister(encoded, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
             try context.mergeFresh(register, store: storeID, key: key)
             return register
         }
@@ -56,9 +56,9 @@ extension Store {
         }
         let storeID = self.storeID
         let batch = encoded
-        try await node.writer.write { context throws(StoreError) in
+        try await node.localWrite { context throws(StoreError) in
             for (key, value) in batch {
-                let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+                let register = Self.valueRegister(value, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
                 try context.mergeFresh(register, store: storeID, key: key)
             }
         }
@@ -72,10 +72,10 @@ extension Store {
     public func delete(_ key: String) async throws(StoreError) -> Bool {
         try checkKey(key)
         let storeID = self.storeID
-        return try await node.writer.write { context throws(StoreError) in
+        return try await node.localWrite { context throws(StoreError) in
             let current = try context.register(storeID, key)
             let wasLive = current.map { Self.isLive($0, at: context.nowMillis()) } ?? false
-            try context.mergeFresh(Register(stamp: context.freshStamp(), content: .tombstone), store: storeID, key: key)
+            try context.mergeFresh(Register(stamp: try context.freshStamp(), content: .tombstone), store: storeID, key: key)
             return wasLive
         }
     }
@@ -89,11 +89,11 @@ extension Store {
         try checkKey(key)
         let ttlMillis = try Self.checkTTL(ttl, allowZero: false)
         let storeID = self.storeID
-        return try await node.writer.write { context throws(StoreError) in
+        return try await node.localWrite { context throws(StoreError) in
             guard let current = try context.register(storeID, key),
                   case .live(let value, _) = current.visibility(at: context.nowMillis())
             else { return false }
-            let register = Self.valueRegister(value, stamp: context.freshStamp(), ttlMillis: ttlMillis)
+            let register = Self.valueRegister(value, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
             try context.mergeFresh(register, store: storeID, key: key)
             return true
         }
@@ -108,11 +108,11 @@ extension Store {
     public func incr(_ key: String, by amount: Int64 = 1) async throws(StoreError) -> Int64 {
         try checkKey(key)
         let storeID = self.storeID
-        return try await node.writer.write { context throws(StoreError) in
+        return try await node.localWrite { context throws(StoreError) in
             let current = try context.register(storeID, key)
             let base = current ?? Register.zeroBase(at: context.clearStamp(storeID) ?? .zero)
             let now = context.nowMillis()
-            let stamp = context.freshStamp()
+            let stamp = try context.freshStamp()
             guard let (register, value) = base.incremented(by: amount, origin: stamp.origin, hlc: stamp.hlc, nowMillis: now)
             else {
                 if case .live(let value, _) = base.visibility(at: now), value.integerValue == nil {
@@ -140,8 +140,8 @@ extension Store {
     public func clear() async throws(StoreError) -> Bool {
         try checkUsable()
         let storeID = self.storeID
-        try await node.writer.write { context throws(StoreError) in
-            try context.clear(store: storeID, at: context.freshStamp())
+        try await node.localWrite { context throws(StoreError) in
+            try context.clear(store: storeID, at: try context.freshStamp())
         }
         return true
     }

@@ -64,6 +64,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     package enum Detail: Sendable, Hashable {
         /// A replicated stamp was beyond `maxClockOffsetMillis`.
         case clockOffset
+        /// This node's own clock is further than `maxClockOffsetMillis` ahead of its wall clock
+        /// (by `millis`), so it refuses local writes.
+        case clockAhead(millis: Int64)
     }
 
     /// The precise cause, when the package needs to tell one `INVALID` from another.

@@ -18,14 +18,22 @@ extension ReplicationEngine {
         var bytes = 0
         for datagram in datagrams {
             bytes += datagram.bytes.readableBytes
-            let plaintext: ByteBuffer
+            let opened: DatagramSealer.Opened
             do {
-                plaintext = try sealer.open(datagram.bytes)
+                opened = try sealer.open(datagram.bytes)
             } catch {
                 drop(reason: error.reason.label, from: datagram.address)
                 continue
             }
-            receivePlaintext(plaintext, from: datagram.address)
+            if let sequence = opened.sequence {
+                if let refusal = replayWindow.accept(
+                    sender: sequence.sender, session: sequence.session, counter: sequence.counter)
+                {
+                    drop(reason: refusal.rawValue, from: datagram.address)
+                    continue
+                }
+            }
+            receivePlaintext(opened.plaintext, from: datagram.address, sealedBy: opened.sequence?.sender)
         }
         statistics.datagramsReceived += datagrams.count
         statistics.bytesReceived += bytes
@@ -40,7 +48,10 @@ extension ReplicationEngine {
 
     /// Decodes and handles one envelope; `outer` is the fragment envelope it was reassembled
     /// from, which it must match (same cluster and sender, and not itself a fragment).
-    private func receivePlaintext(_ plaintext: ByteBuffer, from source: PeerAddress, outer: Envelope? = nil) {
+    /// `sealedBy` is the sender named in the sealed header, which the envelope's must match.
+    private func receivePlaintext(
+        _ plaintext: ByteBuffer, from source: PeerAddress, sealedBy: NodeID? = nil, outer: Envelope? = nil
+    ) {
         var buffer = plaintext
         let envelope: Envelope
         do {
@@ -55,6 +66,7 @@ extension ReplicationEngine {
                 return drop(reason: "fragmentMismatch", from: source)
             }
         }
+        if let sealedBy, envelope.sender != sealedBy { return drop(reason: "senderMismatch", from: source) }
         guard envelope.clusterID == settings.clusterID else { return drop(reason: "otherCluster", from: source) }
         guard envelope.sender != node.id else { return drop(reason: "fromSelf", from: source) }
         sourceAddresses[envelope.sender] = source
@@ -81,7 +93,13 @@ extension ReplicationEngine {
     func drop(reason: String, from source: PeerAddress) {
         statistics.dropped[reason, default: 0] += 1
         metrics.dropped(reason: reason)
-        logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
+        if let unlogged = dropWarnings.shouldWarn(reason: reason, nowMillis: node.wallClock.nowMillis()) {
+            logger.warning(
+                "dropped a datagram: \(DropWarnings.hint(for: reason))",
+                metadata: ["reason": "\(reason)", "from": "\(source)", "unlogged_since_last": "\(unlogged)"])
+        } else {
+            logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
+        }
     }
 
     /// Merges the deltas queued by this batch in one transaction, each delta checked on its own

@@ -151,12 +151,26 @@ extension ReplicationEngine {
         }
     }
 
+    /// The most repair one received datagram (a digest, or a delta answered for its stale
+    /// writes) is answered with: one window of deltas. What differs beyond it is repaired at the
+    /// next digest exchange, so no datagram makes this peer send more than a bounded multiple of
+    /// its size (a replayed digest once made a peer re-send its whole state).
+    var maxRepairBytes: Int { settings.replicator.window * deltaBudget }
+
+    /// Sends `entries` as repair deltas, up to ``maxRepairBytes``; the rest is left for the next
+    /// digest exchange and counted.
     func sendRepair(_ entries: [DeltaEntry], to address: PeerAddress) {
         let budget = deltaBudget
         var batch: [DeltaEntry] = []
         var size = 0
-        for entry in entries {
+        var total = 0
+        for (index, entry) in entries.enumerated() {
             let entrySize = WireFormat.encodedSize(of: entry)
+            total += entrySize
+            if total > maxRepairBytes, index > 0 {
+                statistics.repairEntriesDeferred += entries.count - index
+                break
+            }
             if !batch.isEmpty, size + entrySize > budget {
                 send(.delta(Delta(after: 0, through: 0, entries: batch, repair: true)), to: address)
                 batch.removeAll()

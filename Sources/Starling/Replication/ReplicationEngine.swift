@@ -15,7 +15,12 @@ public actor ReplicationEngine {
     let transport: any DatagramTransport
     let scheduler: any TickScheduler
     let logger: Logger
-    let sealer: DatagramSealer
+    /// Seals what this node sends; replaced at ``start()`` by one of a fresh session.
+    var sealer: DatagramSealer
+    /// Sealed datagrams accepted so far, per sender: a replayed one is dropped.
+    var replayWindow = ReplayWindow()
+    /// Which drops are logged as warnings (rate-limited).
+    var dropWarnings = DropWarnings()
     /// The address peers reach this node at.
     public nonisolated let address: PeerAddress
     var replicator: Replicator
@@ -71,7 +76,8 @@ public actor ReplicationEngine {
         self.transport = transport
         self.scheduler = scheduler
         self.logger = logger
-        self.sealer = DatagramSealer(keyring: settings.keyring)
+        self.sealer = DatagramSealer(
+            keyring: settings.keyring, sender: node.id, session: node.committedPosition.clock.rawValue)
         self.metrics = ReplicationMetrics(node: node.id)
         let persisted = try node.peers()
         var progress: [NodeID: (acked: Int64, received: Int64)] = [:]
@@ -81,7 +87,10 @@ public actor ReplicationEngine {
             settings: settings.replicator, randomSeed: randomSeed)
         // Seeds include the addresses of members known before a restart, so a restarted peer
         // finds its cluster again even if its configured seeds are down.
-        let seeds = Array(Set(settings.seeds + persisted.map(\.address))).filter { $0 != address }.sorted()
+        // Only numeric addresses: names are resolved before the engine (by ``UDPReplication``),
+        // and a database of an older version may remember members by name.
+        let seeds = Array(Set(settings.seeds + persisted.map(\.address)))
+            .filter { $0 != address && $0.isNumeric }.sorted()
         self.membership = Membership(
             me: node.id, address: address, seeds: seeds, settings: settings.membership, incarnation: 0,
             randomSeed: randomSeed &+ 1)
@@ -89,6 +98,11 @@ public actor ReplicationEngine {
 
     /// Joins the seeds and starts the timers.
     public func start() async {
+        // A session above every earlier one of this node: a fresh stamp of the persisted clock.
+        try? await node.advanceClock()
+        let wall = HybridTimestamp(physicalMillis: UInt64(max(0, node.wallClock.nowMillis())), logical: 0)
+        sealer = DatagramSealer(
+            keyring: settings.keyring, sender: node.id, session: max(node.committedPosition.clock, wall).rawValue)
         let now = node.wallClock.nowMillis()
         // Members remembered from before a restart are either found again or forgotten (as a dead
         // member is) within the member timeout; until then the horizon cannot count them, so wait.
@@ -106,6 +120,12 @@ public actor ReplicationEngine {
         await flushOutbox()
         await flushProgress()
         stopped = true
+    }
+
+    /// Adds seeds to join through, such as configured names that resolved only after start.
+    /// - Parameter seeds: numeric addresses.
+    public func addSeeds(_ seeds: [PeerAddress]) {
+        membership.addSeeds(seeds.filter(\.isNumeric))
     }
 
     /// The node committed local changes: push them.

@@ -2,13 +2,19 @@ public import StarlingCore
 
 /// How a node replicates: where it listens, whom it joins, and the protocol's timing.
 public struct ReplicationSettings: Sendable {
-    /// The address to bind the UDP socket to. Default `0.0.0.0:7946`.
-    public var bind = PeerAddress(host: "0.0.0.0", port: 7946)
+    /// The address to bind the UDP socket to. Default `127.0.0.1:7946`: loopback, so gossip
+    /// without a ``keyring`` is never exposed by default. Bind `0.0.0.0` (or a host address)
+    /// with a keyring for a cluster of several hosts.
+    public var bind = PeerAddress(host: "127.0.0.1", port: 7946)
     /// The address other peers reach this one at; default: the bound address (with `0.0.0.0`
     /// replaced by `127.0.0.1`). Set it when binding to all interfaces on a multi-host cluster.
     public var advertise: PeerAddress?
-    /// Addresses of peers to join. Default none (a single peer, or others join it).
+    /// Addresses of peers to join. Default none (a single peer, or others join it). Host names
+    /// are resolved by ``UDPReplication`` at start, off the event loops, each within
+    /// ``resolveTimeout``; one that does not resolve is retried in the background.
     public var seeds: [PeerAddress] = []
+    /// How long resolving one configured host name may take. Default 5 seconds.
+    public var resolveTimeout: Duration = .seconds(5)
     /// Peers drop datagrams of other clusters. Default 0x5354_4C47 ("STLG").
     public var clusterID: UInt64 = 0x5354_4C47
     /// With a keyring, every datagram is authenticated and encrypted (ChaCha20-Poly1305).

@@ -20,6 +20,8 @@ public struct ReplicationStatistics: Sendable, Hashable {
     /// Digests from members not holding this node's whole feed yet, left unanswered (they ask
     /// again later).
     public var digestsDeferred = 0
+    /// Repair entries left for the next digest exchange because one answer is bounded.
+    public var repairEntriesDeferred = 0
     /// Entries that changed local state through repair deltas.
     public var repairEntriesApplied = 0
     /// Replicated writes dropped as older than the purge horizon (answered with tombstones).

@@ -31,8 +31,22 @@ struct WriteContext {
     func nowMillis() -> Int64 { wallClock.nowMillis() }
 
     /// Issues a fresh stamp from this node's clock: later than every stamp written or observed.
-    mutating func freshStamp() -> Stamp {
-        let hlc = state.clock.now(wallMillis: UInt64(clamping: wallClock.nowMillis()))
+    /// - Throws: `UNAVAILABLE` (detail ``StoreError/Detail/clockAhead``) while the clock is more
+    ///   than `maxClockOffset` ahead of the wall clock: other peers would refuse the stamp, so
+    ///   the write must not be acknowledged.
+    mutating func freshStamp() throws(StoreError) -> Stamp {
+        let wall = UInt64(clamping: wallClock.nowMillis())
+        let ahead = state.clock.millisAhead(ofWall: wall)
+        guard ahead <= state.clock.maxOffsetMillis else {
+            var error = StoreError.unavailable(
+                "this node's clock is \(ahead) ms ahead of its wall clock (its last stamp is "
+                    + "\(state.clock.last.physicalMillis) ms, the wall clock reads \(wall) ms), beyond max_clock_offset "
+                    + "(\(state.clock.maxOffsetMillis) ms): other peers would refuse its writes. Fix the wall clock; writes "
+                    + "resume once it catches up (see the operations guide)")
+            error.detail = .clockAhead(millis: Int64(clamping: ahead))
+            throw error
+        }
+        let hlc = state.clock.now(wallMillis: wall)
         return Stamp(hlc: hlc, origin: state.nodeID)
     }
 

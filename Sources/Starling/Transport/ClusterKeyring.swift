@@ -99,6 +99,14 @@ public struct ClusterKeyring: Sendable, CustomStringConvertible {
         self.init(primary: primary, others: Array(keys.dropFirst()))
     }
 
+    /// The text of a new key file holding one random 256-bit key, as `starling keygen` writes it.
+    /// - Parameter comment: a note for the file's first line (after `# Starling cluster key, `).
+    /// - Returns: the file's text; ``init(keyFileContents:)`` reads it.
+    public static func newKeyFileContents(comment: String = "keep it secret") -> String {
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+        return "# Starling cluster key, \(comment). Keep it secret.\n\(key)\n"
+    }
+
     /// The key ids, primary first, never the keys: safe to log.
     public var description: String {
         "ClusterKeyring(" + keyIDs.map(Self.hex).joined(separator: ", ") + ")"

@@ -1,6 +1,8 @@
 public import NIOCore
+public import StarlingCore
 import Crypto
 import Foundation
+import Synchronization
 
 /// Why a datagram was refused before decoding: a ``reason`` usable as a metrics label and a
 /// message for logs. The datagram is dropped and counted; it never reaches the store.
@@ -12,6 +14,7 @@ public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
             case unknownKey
             case truncated
             case unexpectedSealed
+            case sealVersion
         }
 
         private let code: Code
@@ -29,6 +32,10 @@ public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let truncated = Reason(.truncated)
         /// A sealed datagram arrived at a peer with no cluster key configured.
         public static let unexpectedSealed = Reason(.unexpectedSealed)
+
+        /// The datagram is sealed in a format this peer no longer reads (format 1, from a
+        /// Starling before anti-replay sequence numbers).
+        public static let sealVersion = Reason(.sealVersion)
 
         /// The metrics label of the reason, such as `unauthenticated`.
         public var label: String { code.rawValue }
@@ -55,30 +62,56 @@ public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Authenticates and encrypts datagrams with the cluster keyring (ChaCha20-Poly1305), or passes
 /// them through unchanged when no keyring is configured.
 ///
-/// A sealed datagram is
-/// `magic:u32 = 0x53544C53 ("STLS")  keyID:u32  nonce:12  ciphertext  tag:16`,
-/// where the ciphertext is the whole encoded envelope and the magic and key id are the
-/// authenticated data. Nonces are random (96 bits), so a key should be rotated well before
-/// 2^32 datagrams have been sealed with it.
-public struct DatagramSealer: Sendable {
-    /// The first four bytes of a sealed datagram: "STLS".
-    public static let magic: UInt32 = 0x53_54_4C_53
-    /// The bytes sealing adds to a datagram: magic, key id, nonce and tag (36). Budget
+/// A sealed datagram (sealed format 2) is
+/// `magic:u32 = 0x53544C32 ("STL2")  keyID:u32  sender:u64  session:u64  counter:u64  nonce:12
+/// ciphertext  tag:16`, where the ciphertext is the whole encoded envelope and the 32 header
+/// bytes are the authenticated data. `session` grows with every start of the sender and
+/// `counter` with every datagram it seals in that session, so a receiver's ``ReplayWindow``
+/// drops a datagram it has already accepted (as WireGuard and IPsec do). Nonces are random
+/// (96 bits), so a key should be rotated well before 2^32 datagrams have been sealed with it.
+///
+/// Sealed format 1 (`"STLS"`, no sender, session or counter) is refused as `sealVersion`.
+public final class DatagramSealer: Sendable {
+    /// The first four bytes of a sealed datagram: "STL2".
+    public static let magic: UInt32 = 0x53_54_4C_32
+    /// The magic of sealed format 1, "STLS", refused with a reason that names it.
+    public static let formatOneMagic: UInt32 = 0x53_54_4C_53
+    /// The bytes sealing adds to a datagram: header, nonce and tag (60). Budget
     /// `maxDatagram - overhead` for the envelope, also without a keyring, so that enabling a
     /// key never changes packing.
     public static let overhead = headerBytes + nonceBytes + tagBytes
 
-    private static let headerBytes = 8
+    static let headerBytes = 32
     private static let nonceBytes = 12
     private static let tagBytes = 16
 
     /// The keys, or nil to send and accept plaintext.
     public let keyring: ClusterKeyring?
+    /// The node sealing, named in every header.
+    public let sender: NodeID
+    /// This start of the sender: greater than every session it used before.
+    public let session: UInt64
+    /// Datagrams sealed so far in this session; the next one carries this number.
+    public var counter: UInt64 { nextCounter.load(ordering: .relaxed) }
+    private let nextCounter = Atomic<UInt64>(0)
 
     /// Creates a sealer.
-    /// - Parameter keyring: the cluster keys, or nil for plaintext datagrams.
-    public init(keyring: ClusterKeyring?) {
+    /// - Parameters:
+    ///   - keyring: the cluster keys, or nil for plaintext datagrams.
+    ///   - sender: the node sealing.
+    ///   - session: a number greater than any the sender used before (its clock at start).
+    public init(keyring: ClusterKeyring?, sender: NodeID = .none, session: UInt64 = 0) {
         self.keyring = keyring
+        self.sender = sender
+        self.session = session
+    }
+
+    /// What ``open(_:)`` found in a datagram.
+    public struct Opened: Sendable {
+        /// The encoded envelope.
+        public var plaintext: ByteBuffer
+        /// The sender, session and counter of the sealed header; nil for a plaintext datagram.
+        public var sequence: (sender: NodeID, session: UInt64, counter: UInt64)?
     }
 
     /// Seals an encoded envelope with the primary key, or returns it unchanged without a keyring.
@@ -86,11 +119,11 @@ public struct DatagramSealer: Sendable {
     /// - Returns: the datagram to send.
     public func seal(_ plaintext: ByteBuffer) -> ByteBuffer {
         guard let keyring else { return plaintext }
-        let header = Self.header(keyID: keyring.primaryKeyID)
+        let counter = nextCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        let header = Self.header(keyID: keyring.primaryKeyID, sender: sender, session: session, counter: counter)
         let box: ChaChaPoly.SealedBox
         do {
-            let bytes = Array(plaintext.readableBytesView)
-            box = try ChaChaPoly.seal(bytes, using: keyring.primary, authenticating: header)
+            box = try ChaChaPoly.seal(Array(plaintext.readableBytesView), using: keyring.primary, authenticating: header)
         } catch {
             // Only a key of the wrong size makes sealing fail, and ClusterKeyring refuses those.
             preconditionFailure("ChaChaPoly.seal failed with a 256-bit key: \(error)")
@@ -103,27 +136,36 @@ public struct DatagramSealer: Sendable {
     }
 
     /// Opens a received datagram: verifies and decrypts it, or passes it through without a keyring.
+    /// Replays are the caller's to drop, with a ``ReplayWindow`` over the returned sequence.
     /// - Parameter datagram: the datagram as received.
-    /// - Returns: the encoded envelope.
+    /// - Returns: the encoded envelope and the sealed header's sequence.
     /// - Throws: ``SealError`` with reason `truncated` (shorter than the sealed fixed parts),
     ///   `unauthenticated` (bad tag, or plaintext while a key is configured), `unknownKey`
-    ///   (a key id not in the ring), or `unexpectedSealed` (sealed, but no key is configured).
-    public func open(_ datagram: ByteBuffer) throws(SealError) -> ByteBuffer {
+    ///   (a key id not in the ring), `sealVersion` (sealed format 1), or `unexpectedSealed`
+    ///   (sealed, but no key is configured).
+    public func open(_ datagram: ByteBuffer) throws(SealError) -> Opened {
         let magic = datagram.getInteger(at: datagram.readerIndex, endianness: .big, as: UInt32.self)
         guard let keyring else {
-            if magic == Self.magic {
+            if magic == Self.magic || magic == Self.formatOneMagic {
                 throw SealError(.unexpectedSealed, "sealed datagram, but this peer has no cluster key")
             }
-            return datagram
+            return Opened(plaintext: datagram, sequence: nil)
         }
         guard let magic else {
             throw SealError(.truncated, "datagram of \(datagram.readableBytes) bytes")
         }
+        guard magic != Self.formatOneMagic else {
+            throw SealError(.sealVersion, "sealed format 1 (\"STLS\") from an older Starling; this peer reads format 2")
+        }
         guard magic == Self.magic else {
             throw SealError(.unauthenticated, "plaintext datagram, but a cluster key is configured")
         }
+        let start = datagram.readerIndex
         guard datagram.readableBytes >= Self.overhead,
-              let keyID = datagram.getInteger(at: datagram.readerIndex + 4, endianness: .big, as: UInt32.self)
+              let keyID = datagram.getInteger(at: start + 4, endianness: .big, as: UInt32.self),
+              let sender = datagram.getInteger(at: start + 8, endianness: .big, as: UInt64.self),
+              let session = datagram.getInteger(at: start + 16, endianness: .big, as: UInt64.self),
+              let counter = datagram.getInteger(at: start + 24, endianness: .big, as: UInt64.self)
         else {
             throw SealError(
                 .truncated, "sealed datagram of \(datagram.readableBytes) bytes, at least \(Self.overhead) expected")
@@ -131,26 +173,31 @@ public struct DatagramSealer: Sendable {
         guard let key = keyring.key(id: keyID) else {
             throw SealError(.unknownKey, "sealed with key id \(ClusterKeyring.hex(keyID)), not in the keyring")
         }
-        let header = Array(datagram.readableBytesView.prefix(Self.headerBytes))
-        let combined = Array(datagram.readableBytesView.dropFirst(Self.headerBytes))
+        let view = datagram.readableBytesView
         let plaintext: Data
         do {
-            let box = try ChaChaPoly.SealedBox(combined: combined)
-            plaintext = try ChaChaPoly.open(box, using: key, authenticating: header)
+            let box = try ChaChaPoly.SealedBox(combined: Array(view.dropFirst(Self.headerBytes)))
+            plaintext = try ChaChaPoly.open(box, using: key, authenticating: Array(view.prefix(Self.headerBytes)))
         } catch {
             throw SealError(.unauthenticated, "tag does not verify with key id \(ClusterKeyring.hex(keyID))")
         }
         var opened = ByteBuffer()
         opened.writeBytes(plaintext)
-        return opened
+        return Opened(plaintext: opened, sequence: (NodeID(rawValue: sender), session, counter))
     }
 
-    private static func header(keyID: UInt32) -> [UInt8] {
+    private static func header(keyID: UInt32, sender: NodeID, session: UInt64, counter: UInt64) -> [UInt8] {
         var header: [UInt8] = []
         header.reserveCapacity(headerBytes)
-        for value in [magic, keyID] {
-            for shift in stride(from: 24, through: 0, by: -8) {
-                header.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+        for shift in stride(from: 24, through: 0, by: -8) {
+            header.append(UInt8(truncatingIfNeeded: magic >> UInt32(shift)))
+        }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            header.append(UInt8(truncatingIfNeeded: keyID >> UInt32(shift)))
+        }
+        for value in [sender.rawValue, session, counter] {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                header.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
             }
         }
         return header

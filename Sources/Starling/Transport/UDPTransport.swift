@@ -23,6 +23,7 @@ public final class UDPReplication: Sendable {
     private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
     private let loop: Task<Void, Never>
     private let commitObservation: Node.CommitObservation
+    private let seedRetry: Task<Void, Never>?
 
     /// Datagrams the receive loop may queue for the engine before it stops reading the socket.
     static let inboxCapacity = 4_096
@@ -40,9 +41,10 @@ public final class UDPReplication: Sendable {
     }
 
     /// ``start(node:settings:logger:)`` with every arriving datagram passed through `inboundFilter`
-    /// first (none: every datagram is delivered).
+    /// first (none: every datagram is delivered), and configured host names resolved by `resolver`.
     package static func start(
-        node: Node, settings: ReplicationSettings, logger: Logger, inboundFilter: InboundFilter?
+        node: Node, settings: ReplicationSettings, logger: Logger, inboundFilter: InboundFilter?,
+        resolver: any HostResolver = SystemHostResolver()
     ) async throws(StoreError) -> UDPReplication {
         try settings.validate()
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
@@ -61,13 +63,27 @@ public final class UDPReplication: Sendable {
         } catch {
             throw .unavailable("cannot bind UDP \(settings.bind): \(error)")
         }
-        let port = channel.channel.localAddress?.port ?? Int(settings.bind.port)
-        let bound = PeerAddress(host: settings.bind.host, port: UInt16(clamping: port))
+        let local = channel.channel.localAddress
+        let bound = PeerAddress(
+            host: local?.ipAddress ?? settings.bind.host, port: UInt16(clamping: local?.port ?? Int(settings.bind.port)))
         let transport = UDPTransport(logger: logger)
         let engine: ReplicationEngine
+        let unresolvedSeeds: [PeerAddress]
         do {
+            // Configured names are resolved here, once, off the event loops; everything the
+            // engine and the wire see is numeric.
+            let advertised = try await resolveAdvertised(settings.advertisedAddress(bound: bound), resolver: resolver)
+            let seeds = await resolver.resolveAll(settings.seeds, timeout: settings.resolveTimeout)
+            unresolvedSeeds = seeds.unresolved
+            for seed in seeds.unresolved {
+                logger.warning(
+                    "cannot resolve seed; retrying in the background",
+                    metadata: ["seed": "\(seed)", "timeout": "\(settings.resolveTimeout)"])
+            }
+            var resolvedSettings = settings
+            resolvedSettings.seeds = seeds.resolved
             engine = try ReplicationEngine(
-                node: node, settings: settings, address: settings.advertisedAddress(bound: bound), transport: transport,
+                node: node, settings: resolvedSettings, address: advertised, transport: transport,
                 scheduler: TaskScheduler(), randomSeed: UInt64.random(in: .min ... .max), logger: logger)
         } catch {
             try? await channel.channel.close()
@@ -115,24 +131,63 @@ public final class UDPReplication: Sendable {
             }
         }
         await engine.start()
+        let seedRetry = retryResolving(
+            unresolvedSeeds, into: engine, resolver: resolver, settings: settings, logger: logger)
         logger.info("replicating", metadata: ["bound": "\(bound)", "node": "\(node.id)"])
-        return UDPReplication(engine: engine, boundAddress: bound, channel: channel, loop: loop, observation: observation)
+        return UDPReplication(
+            engine: engine, boundAddress: bound, channel: channel, loop: loop, observation: observation,
+            seedRetry: seedRetry)
+    }
+
+    /// The advertised address, numeric: a configured name is resolved (and must resolve).
+    private static func resolveAdvertised(
+        _ address: PeerAddress, resolver: any HostResolver
+    ) async throws(StoreError) -> PeerAddress {
+        if address.isNumeric { return address }
+        let outcome = await resolver.resolveAll([address], timeout: ReplicationSettings().resolveTimeout)
+        guard let numeric = outcome.resolved.first else {
+            throw .invalid("cannot resolve the advertised gossip address \(address) to an IP address")
+        }
+        return numeric
+    }
+
+    /// Resolves seeds that did not resolve at start, once per reconnect interval, until each has.
+    private static func retryResolving(
+        _ seeds: [PeerAddress], into engine: ReplicationEngine, resolver: any HostResolver,
+        settings: ReplicationSettings, logger: Logger
+    ) -> Task<Void, Never>? {
+        guard !seeds.isEmpty else { return nil }
+        let interval = Duration.milliseconds(max(1_000, settings.membership.reconnectIntervalMillis))
+        return Task {
+            var pending = seeds
+            while !pending.isEmpty {
+                do { try await Task.sleep(for: interval) } catch { return }
+                let outcome = await resolver.resolveAll(pending, timeout: settings.resolveTimeout)
+                pending = outcome.unresolved
+                if !outcome.resolved.isEmpty {
+                    logger.info("resolved seeds", metadata: ["seeds": "\(outcome.resolved)"])
+                    await engine.addSeeds(outcome.resolved)
+                }
+            }
+        }
     }
 
     private init(
         engine: ReplicationEngine, boundAddress: PeerAddress,
         channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, loop: Task<Void, Never>,
-        observation: Node.CommitObservation
+        observation: Node.CommitObservation, seedRetry: Task<Void, Never>?
     ) {
         self.engine = engine
         self.boundAddress = boundAddress
         self.channel = channel
         self.loop = loop
         self.commitObservation = observation
+        self.seedRetry = seedRetry
     }
 
     /// Leaves the cluster, persists progress and closes the socket.
     public func stop() async {
+        seedRetry?.cancel()
         commitObservation.cancel()
         await engine.stop()
         try? await channel.channel.close()
@@ -159,7 +214,7 @@ private final class CommitSignal: @unchecked Sendable {
     func lower() { lock.withLock { raised = false } }
 }
 
-/// Sends datagrams through a bound NIO channel, resolving and caching peer addresses.
+/// Sends datagrams through a bound NIO channel, caching the socket addresses of peers.
 final class UDPTransport: DatagramTransport, @unchecked Sendable {
     // @unchecked: `outbound` and `resolved` are touched only under `lock`.
     private var outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
@@ -198,17 +253,13 @@ final class UDPTransport: DatagramTransport, @unchecked Sendable {
         }
     }
 
+    /// The socket address of a numeric peer address. Names are never resolved here: every
+    /// address the engine sends to is numeric (configured names are resolved at start).
     private func resolve(_ address: PeerAddress) -> SocketAddress? {
         if let cached = lock.withLock({ resolved[address] }) { return cached }
-        let socketAddress: SocketAddress
-        do {
-            socketAddress = try SocketAddress(ipAddress: address.host, port: Int(address.port))
-        } catch {
-            guard let byName = try? SocketAddress.makeAddressResolvingHost(address.host, port: Int(address.port)) else {
-                logger.warning("cannot resolve peer address", metadata: ["address": "\(address)"])
-                return nil
-            }
-            socketAddress = byName
+        guard let socketAddress = try? SocketAddress(ipAddress: address.host, port: Int(address.port)) else {
+            logger.warning("not sending to a peer address that is not numeric", metadata: ["address": "\(address)"])
+            return nil
         }
         lock.withLock { resolved[address] = socketAddress }
         return socketAddress

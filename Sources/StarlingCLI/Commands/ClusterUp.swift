@@ -10,7 +10,8 @@ struct ClusterUp: AsyncParsableCommand {
         discussion: """
             Peer i (from 1) keeps its data in DATA-ROOT/peer-i, serves HTTP on \
             127.0.0.1:(HTTP-PORT + i - 1) and gossips on 127.0.0.1:(GOSSIP-PORT + i - 1); every \
-            peer after the first joins the first. Each peer's output goes to DATA-ROOT/peer-i.log. \
+            peer after the first joins the first, gossip sealed with the key in DATA-ROOT/cluster.key \
+            (written on first use). Each peer's output goes to DATA-ROOT/peer-i.log. \
             Running it again on the same DATA-ROOT restarts the same peers with their data. On \
             Ctrl-C (or SIGTERM) every peer shuts down cleanly; if one peer exits on its own, the \
             others are stopped and the command fails.
@@ -52,12 +53,17 @@ struct ClusterUp: AsyncParsableCommand {
             "--http", "127.0.0.1:\(httpPort + index)", "--gossip", "127.0.0.1:\(gossipPort + index)",
         ]
         if index > 0 { arguments += ["--join", "127.0.0.1:\(gossipPort)"] }
+        arguments += ["--cluster-key-file", keyFile]
         for store in stores { arguments += ["--store", store] }
         return arguments
     }
 
+    /// The cluster's key file: gossip between the peers is sealed with it, as on a real cluster.
+    var keyFile: String { "\(dataRoot)/cluster.key" }
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: keyFile) { try Keygen.write(to: keyFile, replacing: false) }
         let (events, sink) = AsyncStream<LocalPeers.Event>.makeStream()
         Task {
             await SignalWaiter.waitForTermination()

@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp(ServeSetting.help("gossip"), valueName: "host:port"))
     var gossip: String?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(ServeSetting.help("allow_insecure_gossip")))
+    var allowInsecureGossip: Bool?
+
     @Option(help: ArgumentHelp(ServeSetting.help("advertise"), valueName: "host:port"))
     var advertise: String?
 
@@ -128,6 +131,7 @@ struct Serve: AsyncParsableCommand {
         if !stores.isEmpty { flags["stores"] = .list(stores) }
         if !seeds.isEmpty { flags["join"] = .list(seeds) }
         if let allowRemoteHttp { flags["allow_remote_http"] = .boolean(allowRemoteHttp) }
+        if let allowInsecureGossip { flags["allow_insecure_gossip"] = .boolean(allowInsecureGossip) }
         return flags
     }
 
@@ -160,6 +164,14 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "starling")
+        if let risk = configuration.insecureGossipRisk {
+            logger.warning(
+                """
+                INSECURE GOSSIP: \(risk); allow_insecure_gossip is set, so anyone who can send UDP to \
+                \(configuration.gossip) can join this cluster and read, write or clear every store. Use it only \
+                on a trusted network; `starling keygen FILE` writes a cluster key
+                """)
+        }
         // Before the node and engine exist: their instruments are created with the factory in place.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -176,6 +176,16 @@ extension ServeConfiguration {
                     + "set allow_remote_http (--allow-remote-http or STARLING_ALLOW_REMOTE_HTTP=true) to serve "
                     + "it to anyone who can reach it")
         }
+        if let risk = insecureGossipRisk, !allowInsecureGossip {
+            let setting = policy != nil && Self.isLoopback(gossip.host) ? "policy_file" : "gossip"
+            throw problem(
+                setting,
+                "\(risk); gossip needs a cluster key there, or anyone who can send UDP to \(gossip) can join the "
+                    + "cluster and read, write or clear every store. Write a key with `starling keygen FILE`, copy "
+                    + "it to every peer and set cluster_key_file (--cluster-key-file); or, on a trusted network "
+                    + "only, set allow_insecure_gossip (--allow-insecure-gossip or "
+                    + "STARLING_ALLOW_INSECURE_GOSSIP=true)")
+        }
         if let advertise, advertise.host == "0.0.0.0" || advertise.host == "::" {
             throw problem("advertise", "must be an address peers can reach, not the wildcard \(advertise)")
         }
@@ -185,6 +195,15 @@ extension ServeConfiguration {
                 "must be below probe_interval (\(DurationText.text(millis: probeIntervalMillis))), not "
                     + DurationText.text(millis: probeTimeoutMillis))
         }
+    }
+
+    /// Why gossip without a cluster key would be unsafe here, or nil when it is not (a key is
+    /// configured, or gossip stays on loopback with no access policy to bypass).
+    var insecureGossipRisk: String? {
+        guard keyring == nil else { return nil }
+        if !Self.isLoopback(gossip.host) { return "gossip binds \(gossip), which is not a loopback address, without a cluster key" }
+        if policy != nil { return "an access policy is configured but gossip has no cluster key, so peers bypass it" }
+        return nil
     }
 
     /// An error about `setting`, from wherever its value came.

@@ -19,6 +19,8 @@ struct ServeConfiguration {
     var advertise: PeerAddress?
     var join: [PeerAddress] = []
     var clusterKeyFile: String?
+    /// Let gossip run without a cluster key where that is unsafe (a non-loopback bind, or a policy).
+    var allowInsecureGossip = false
     var maxDatagram = ReplicationSettings().maxDatagram
     var maxKeyBytes = Limits().maxKeyBytes
     var maxValueBytes = Limits().maxValueBytes

@@ -18,7 +18,14 @@ extension ServeSetting {
                 "allow_remote_http", \.allowRemoteHTTP, .boolean,
                 doc: "Let `http` bind a non-loopback address without an access policy: anyone who can reach "
                     + "it can read and write every store."),
-            ServeSetting("gossip", \.gossip, .address, doc: "UDP address replication and membership gossip bind to."),
+            ServeSetting(
+                "gossip", \.gossip, .address,
+                doc: "UDP address replication and membership gossip bind to; a non-loopback host needs "
+                    + "`cluster_key_file` (or `allow_insecure_gossip`)."),
+            ServeSetting(
+                "allow_insecure_gossip", \.allowInsecureGossip, .boolean,
+                doc: "Let gossip run without a cluster key on a non-loopback address or beside an access policy: "
+                    + "anyone who can send UDP to it can join and read, write or clear every store. Logged loudly."),
             ServeSetting(
                 "advertise", \.advertise, SettingType.address.optional,
                 defaultText: "the gossip address, 0.0.0.0 as 127.0.0.1",
@@ -29,8 +36,8 @@ extension ServeSetting {
                 doc: "Gossip addresses of peers to join (the flag repeats; the variable is comma-separated)."),
             ServeSetting(
                 "cluster_key_file", \.clusterKeyFile, SettingType.path.optional,
-                doc: "A file of base64 cluster keys, one per line, the first used to send: authenticates and "
-                    + "encrypts gossip. Unset: gossip is in the clear."),
+                doc: "A file of base64 cluster keys, one per line, the first used to send (`starling keygen` "
+                    + "writes one): authenticates and encrypts gossip. Unset: gossip is in the clear, on loopback only."),
             ServeSetting(
                 "max_datagram", \.maxDatagram, .integer(1_200...65_000),
                 doc: "The largest datagram sent, in bytes (1200 to 65000); raise it only on loopback or "

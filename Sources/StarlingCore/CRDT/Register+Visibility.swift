@@ -22,16 +22,26 @@ extension Register {
         case live, deleted, expired
     }
 
-    /// The sum of the increments that count in the base's current state, with wrapping
-    /// arithmetic so every peer computes the same result.
-    private func countedIncrements(_ state: BaseState) -> (sum: Int64, any: Bool) {
-        var sum: Int64 = 0
+    /// The exact sum of the increments that count in the base's current state. It is exact (128
+    /// bits hold the sum of any number of 64-bit slots a register can carry), so it does not
+    /// depend on the order slots are added in, and every peer computes the same result.
+    private func countedIncrements(_ state: BaseState) -> (sum: Int128, any: Bool) {
+        var sum: Int128 = 0
         var any = false
         for slot in increments.values where state == .deleted || slot.afterExpiry == (state == .expired) {
-            sum &+= slot.total
+            sum += Int128(slot.total)
             any = true
         }
         return (sum, any)
+    }
+
+    /// A counter's exact value as a 64-bit integer, saturated at `Int64.min` and `Int64.max`.
+    ///
+    /// Concurrent increments on different peers can together pass the 64-bit range although
+    /// each was accepted locally; after they merge, every peer shows the same saturated value
+    /// (never a wrapped one), and a local increment that would leave the range is refused.
+    static func saturated(_ exact: Int128) -> Int64 {
+        exact > Int128(Int64.max) ? .max : exact < Int128(Int64.min) ? .min : Int64(exact)
     }
 
     /// What a read at `nowMillis` sees.
@@ -47,9 +57,10 @@ extension Register {
             guard counted.any, let baseInteger = base.integerValue else {
                 return .live(base, expiresAt: expiresAt)
             }
-            return .live(EncodedValue(integer: baseInteger &+ counted.sum), expiresAt: expiresAt)
+            return .live(
+                EncodedValue(integer: Self.saturated(Int128(baseInteger) + counted.sum)), expiresAt: expiresAt)
         default:
-            return counted.any ? .live(EncodedValue(integer: counted.sum), expiresAt: nil) : .absent
+            return counted.any ? .live(EncodedValue(integer: Self.saturated(counted.sum)), expiresAt: nil) : .absent
         }
     }
 
@@ -73,10 +84,9 @@ extension Register {
         if let slot = increments[origin], state == .deleted || slot.afterExpiry == afterExpiry {
             mine = slot.total
         }
-        let (newSlotTotal, o1) = mine.addingReportingOverflow(amount)
-        let (withBase, o2) = base.addingReportingOverflow(counted.sum)
-        let (value, o3) = withBase.addingReportingOverflow(amount)
-        if o1 || o2 || o3 { return nil }
+        let (newSlotTotal, slotOverflow) = mine.addingReportingOverflow(amount)
+        let exact = Int128(base) + counted.sum + Int128(amount)
+        guard !slotOverflow, let value = Int64(exactly: exact) else { return nil }
         var next = self
         next.increments[origin] = CounterSlot(total: newSlotTotal, hlc: hlc, afterExpiry: afterExpiry)
         return (next, value)

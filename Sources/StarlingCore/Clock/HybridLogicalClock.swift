@@ -55,6 +55,16 @@ public struct HybridLogicalClock: Sendable, Hashable {
         }
     }
 
+    /// How far the clock is ahead of wall time, in milliseconds: 0 when it is not ahead.
+    ///
+    /// A clock more than ``maxOffsetMillis`` ahead issues stamps that other peers refuse (they
+    /// apply the same tolerance to what they receive), so its node must not take writes.
+    /// - Parameter wallMillis: the current wall time in milliseconds since the Unix epoch.
+    public func millisAhead(ofWall wallMillis: UInt64) -> UInt64 {
+        let wall = min(wallMillis, HybridTimestamp.maxPhysicalMillis)
+        return last.physicalMillis > wall ? last.physicalMillis - wall : 0
+    }
+
     /// Raises ``last`` to `timestamp` if it is later; used when restoring a persisted clock.
     public mutating func advance(to timestamp: HybridTimestamp) {
         if timestamp > last { last = timestamp }

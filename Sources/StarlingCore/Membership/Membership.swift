@@ -25,7 +25,7 @@ public struct Membership: Sendable {
     /// Where this peer listens; sent in every ping so others learn it.
     public let address: PeerAddress
     /// The addresses pinged to join, without this peer's own address and without duplicates.
-    public let seeds: [PeerAddress]
+    public internal(set) var seeds: [PeerAddress]
     /// The settings in force.
     public let settings: Settings
     /// This peer's incarnation: starts at the value given at creation and only grows, by
@@ -75,6 +75,13 @@ public struct Membership: Sendable {
         self.incarnation = incarnation
         self.random = SplitMix64(seed: randomSeed)
         self.lastProbeID = random.next()
+    }
+
+    /// Adds seeds known only now, such as configured host names resolved after start; they
+    /// are pinged from the next tick on, as seeds given at creation are.
+    /// - Parameter more: addresses to join through; this peer's own and known seeds are ignored.
+    public mutating func addSeeds(_ more: [PeerAddress]) {
+        for seed in more where seed != address && !seeds.contains(seed) { seeds.append(seed) }
     }
 
     /// Every known member except this peer, of any status, sorted by id.

@@ -50,7 +50,11 @@ extension WireReader {
     mutating func peerAddress(_ field: StaticString) throws(WireError) -> PeerAddress {
         let host = try string(field)
         let port = try u16(field)
-        return PeerAddress(host: host, port: port)
+        let address = PeerAddress(host: host, port: port)
+        guard address.isNumeric else {
+            throw WireError(.hostName, "\(field) \(host.prefix(64).debugDescription) is not a numeric IP address")
+        }
+        return address
     }
 
     mutating func gossip() throws(WireError) -> [MemberUpdate] {

@@ -1,6 +1,6 @@
 public import NIOCore
 
-/// The Starling wire format, version 1: its constants, its size arithmetic, and (this comment)
+/// The Starling wire format, version 2: its constants, its size arithmetic, and (this comment)
 /// its specification.
 ///
 /// One UDP datagram carries exactly one envelope (after `DatagramSealer` has opened it, when a
@@ -9,13 +9,13 @@ public import NIOCore
 ///
 /// ```
 ///     envelope    = magic:u32 version:u8 clusterID:u64 sender:u64 type:u8 body
-///                   magic = 0x53544C47 ("STLG"), version = 1; the header is 22 bytes
+///                   magic = 0x53544C47 ("STLG"), version = 2; the header is 22 bytes
 ///     type        = 1 ping | 2 pingRequest | 3 ack | 4 delta | 5 deltaAck | 6 digest | 7 fragment
 ///
 ///     string      = length:u16 bytes            UTF-8, validated on decode
 ///     bool        = u8                          0 or 1; any other value is malformed
 ///     array<T>    = count:u16 T{count}
-///     address     = host:string port:u16
+///     address     = host:string port:u16        host: an IPv4 or IPv6 literal, never a name
 ///     member      = id:u64 address incarnation:u64 status:u8
 ///                   status = 0 alive | 1 suspect | 2 dead | 3 left
 ///
@@ -43,11 +43,15 @@ public import NIOCore
 /// Decoding is strict: the envelope must end exactly where its body ends (else `trailingBytes`),
 /// and every accepted datagram re-encodes to the same bytes. A reader that does not know the
 /// version refuses the datagram (`unsupportedVersion`); a new version gets a new number.
+///
+/// Version 2 (Starling's security hardening) made addresses numeric: a host name in any address
+/// field is refused (`hostName`), so no datagram can make a peer resolve a name. Version 1 had
+/// the same layout and accepted names; its golden vectors stay in `Fixtures/wire/v1/`, refused.
 public enum WireFormat {
     /// The first four bytes of every plaintext envelope: "STLG".
     public static let magic: UInt32 = 0x53_54_4C_47
     /// The format version this codec writes and reads.
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// The largest encoded value a register may carry on the wire: 16 MiB.
     public static let maxValueBytes = 16 << 20
 

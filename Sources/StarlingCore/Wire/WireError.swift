@@ -12,6 +12,7 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
             case limitExceeded
             case trailingBytes
             case malformed
+            case hostName
         }
 
         private let code: Code
@@ -37,6 +38,10 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A field holds a value the format does not allow (a flag other than 0 or 1, an
         /// unknown member status, unordered counter slots, a fragment index past its count).
         public static let malformed = Reason(.malformed)
+
+        /// An address field holds a host name instead of a numeric IP address. Peers learn
+        /// addresses only as numbers, so nothing received can make a peer resolve a name.
+        public static let hostName = Reason(.hostName)
 
         /// The metrics label of the reason, such as `truncated`.
         public var label: String { code.rawValue }
