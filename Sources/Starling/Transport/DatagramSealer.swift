@@ -118,14 +118,23 @@ public final class DatagramSealer: Sendable {
     /// - Parameter plaintext: the encoded envelope (its readable bytes).
     /// - Returns: the datagram to send.
     public func seal(_ plaintext: ByteBuffer) -> ByteBuffer {
+        seal(plaintext, nonce: nil)
+    }
+
+    /// ``seal(_:)`` with a given nonce instead of a random one, for golden vectors only: a nonce
+    /// must never repeat under one key.
+    package func seal(_ plaintext: ByteBuffer, nonce: [UInt8]?) -> ByteBuffer {
         guard let keyring else { return plaintext }
         let counter = nextCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let header = Self.header(keyID: keyring.primaryKeyID, sender: sender, session: session, counter: counter)
         let box: ChaChaPoly.SealedBox
         do {
-            box = try ChaChaPoly.seal(Array(plaintext.readableBytesView), using: keyring.primary, authenticating: header)
+            let fixed = try nonce.map { try ChaChaPoly.Nonce(data: $0) }
+            box = try ChaChaPoly.seal(
+                Array(plaintext.readableBytesView), using: keyring.primary, nonce: fixed ?? ChaChaPoly.Nonce(),
+                authenticating: header)
         } catch {
-            // Only a key of the wrong size makes sealing fail, and ClusterKeyring refuses those.
+            // Only a key or nonce of the wrong size makes sealing fail; ClusterKeyring refuses such keys.
             preconditionFailure("ChaChaPoly.seal failed with a 256-bit key: \(error)")
         }
         var datagram = ByteBuffer()
