@@ -11,12 +11,13 @@ public final class ChildProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var ended = false
 
-    /// Starts `executable` with `arguments`.
-    public init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable` with `arguments`; with `readingStandardError`, what it writes to
+    /// standard error is read into the same lines.
+    public init(_ executable: String, _ arguments: [String], readingStandardError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = readingStandardError ? pipe : FileHandle.nullDevice
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             self?.received(handle.availableData)
         }

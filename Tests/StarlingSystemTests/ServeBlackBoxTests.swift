@@ -18,9 +18,9 @@ import Testing
 
         /// Starts a peer on `directory`; ports 0 let the kernel choose unless given.
         static func start(
-            _ directory: TemporaryDirectory, gossip: String = "127.0.0.1:0", join: [String] = []
+            _ directory: TemporaryDirectory, gossip: String = "127.0.0.1:0", join: [String] = [], extra: [String] = []
         ) throws -> Peer {
-            var arguments = ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"]
+            var arguments = ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"] + extra
             for seed in join { arguments += ["--join", seed] }
             let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
             guard let line = process.waitForLine(where: { $0.contains("HTTP on ") }),
@@ -45,10 +45,11 @@ import Testing
 
     /// Sends a request and returns the status and the parsed JSON body (nil when empty).
     static func request(
-        _ method: HTTPMethod, _ url: String, body: String? = nil
+        _ method: HTTPMethod, _ url: String, body: String? = nil, token: String? = nil
     ) async throws -> (status: Int, json: Any?) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -157,5 +158,62 @@ import Testing
             #expect(reopened.waitForLine(where: { $0.contains("holding") }) != nil, "peer \(peer): \(reopened.outputLines)")
             reopened.kill()
         }
+    }
+
+    @Test("a policy needs a cluster key, and a peer without the key learns nothing through gossip")
+    func aPolicyCannotBeBypassedThroughGossip() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let policy = directory.appending("policy.toml")
+        try """
+            [[token]]
+            name = "admin"
+            secret = "admin-secret"
+
+            [[token.rule]]
+            actions = ["*"]
+            stores = ["*"]
+            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        // Once, the policy's peer started with open gossip and any peer could join it and read.
+        let refused = try ChildProcess(
+            Fixtures.starlingExecutable,
+            ["serve", "--data-dir", directory.appending("refused"), "--policy-file", policy, "--http", "127.0.0.1:0"],
+            readingStandardError: true)
+        #expect(refused.waitForLine(where: { $0.contains("starling keygen") }) != nil, "\(refused.outputLines)")
+        #expect(refused.waitForExit() == 2)
+        let key = directory.appending("cluster.key")
+        let keygen = try ChildProcess(Fixtures.starlingExecutable, ["keygen", key])
+        #expect(keygen.waitForExit() == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try ChildProcess(Fixtures.starlingExecutable, ["keygen", key])
+        #expect(again.waitForExit() == 1, "keygen does not replace a key without --force")
+
+        let guarded = try Peer.start(
+            TemporaryDirectory(), extra: ["--policy-file", policy, "--cluster-key-file", key])
+        defer { guarded.process.kill(); guarded.directory.remove() }
+        let put = try await Self.request(
+            .PUT, "\(guarded.http)/v1/stores/default/entries/secret", body: #"{"value": "s3cret"}"#, token: "admin-secret")
+        #expect(put.status == 200)
+        let stranger = try Peer.start(TemporaryDirectory(), join: [guarded.gossip])
+        defer { stranger.process.kill(); stranger.directory.remove() }
+        let member = try Peer.start(TemporaryDirectory(), join: [guarded.gossip], extra: ["--cluster-key-file", key])
+        defer { member.process.kill(); member.directory.remove() }
+        // The keyed member receives the entry; the stranger, which joined at the same time, does not.
+        let replicated = await eventually {
+            (try? await Self.request(.GET, "\(member.http)/v1/stores/default/entries/secret").status) == 200
+        }
+        #expect(replicated)
+        #expect(try await Self.request(.GET, "\(stranger.http)/v1/stores/default/entries/secret").status == 404)
+        // The guarded peer refused the stranger's datagrams, and counted them.
+        let counted = await eventually {
+            var request = HTTPClientRequest(url: "\(guarded.http)/metrics")
+            request.headers.add(name: "Authorization", value: "Bearer admin-secret")
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
+                  let body = try? await response.body.collect(upTo: 16 << 20)
+            else { return false }
+            return String(buffer: body).contains(#"reason="unauthenticated""#)
+        }
+        #expect(counted)
     }
 }
