@@ -77,6 +77,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The product CLI: `serve`, the client commands, `cluster`, `keygen`. No benchmark code,
+        // and SQLite only through `Starling`.
         .executableTarget(
             name: "StarlingCLI",
             dependencies: [
@@ -85,12 +87,10 @@ let package = Package(
                 "StarlingHTTP",
                 "StarlingClient",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                "CStarlingSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -177,6 +177,39 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Benchmarks (`starling-bench`) and their tests, only with STARLING_BENCH=1 (as Hummingbird gates
+// its benchmarks): the product never builds them. `tools/bench-compare`, the studies and CI set it.
+if Context.environment["STARLING_BENCH"] == "1" {
+    package.products.append(.executable(name: "starling-bench", targets: ["StarlingBench"]))
+    package.targets += [
+        .executableTarget(
+            name: "StarlingBench",
+            dependencies: [
+                "Starling",
+                "StarlingCore",
+                "CStarlingSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StarlingBenchTests",
+            dependencies: [
+                "StarlingBench",
+                "Starling",
+                "StarlingCore",
+                "StarlingHTTP",
+                "StarlingTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ]
+}
 
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []

@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// The `starling` command: runs a peer or a local cluster, talks to one, and measures one.
+/// The `starling` command: runs a peer or a local cluster, and talks to one. Benchmarks are a
+/// separate executable, `starling-bench` (built with `STARLING_BENCH=1`).
 @main
 struct StarlingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,7 @@ struct StarlingCommand: AsyncParsableCommand {
             GetCommand.self, EntryCommand.self, HasCommand.self, DelCommand.self, TTLCommand.self, SetCommand.self,
             PutCommand.self, ListCommand.self, KeysCommand.self, IncrCommand.self, DecrCommand.self,
             ExpireCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self, StatsCommand.self,
-            ClearCommand.self, Keygen.self, Bench.self, Debug.self,
+            ClearCommand.self, Keygen.self, Debug.self,
         ]
     )
 }

@@ -1,4 +1,4 @@
-"""Turns the JSON lines of `starling bench convergence` into a markdown table and a PNG plot.
+"""Turns the JSON lines of `starling-bench convergence` into a markdown table and a PNG plot.
 
 Usage: plot.py RESULTS.jsonl OUTDIR   (writes OUTDIR/convergence.md and OUTDIR/convergence.png)
 """

@@ -1,4 +1,4 @@
-/// The SQL of the hot paths, in one place: the store runs it, and `starling bench local` runs
+/// The SQL of the hot paths, in one place: the store runs it, and `starling-bench local` runs
 /// the very same statements on raw SQLite for its baseline (hence `package`).
 package enum StorageSQL {
     /// The `entries` table and its indexes (created by schema migration 1).

@@ -87,10 +87,11 @@ extension ServeSetting {
     }
 
     /// Environment variables named `STARLING_*` that are not `serve` settings and are left alone:
-    /// the client commands' endpoint and token, and the test suite's switches.
+    /// the client commands' endpoint and token, the test suite's switches, and the package's
+    /// `STARLING_BENCH` (which adds the benchmark target).
     static let foreignEnvironmentVariables: Set<String> = [
         "STARLING_ENDPOINT", "STARLING_TOKEN", "STARLING_DEBUG", "STARLING_WRITE_FIXTURES", "STARLING_CHAOS_SEEDS",
-        "STARLING_FUZZ_SEED",
+        "STARLING_FUZZ_SEED", "STARLING_BENCH",
     ]
 
     /// The configuration file's flag and variable, which are not settings of the file itself.

@@ -3,7 +3,7 @@ import Foundation
 import Starling
 import StarlingCore
 
-/// `starling bench cluster`: N replicating peers on loopback, in one process.
+/// `starling-bench cluster`: N replicating peers on loopback, in one process.
 struct BenchCluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
@@ -29,10 +29,10 @@ struct BenchCluster: AsyncParsableCommand {
             --deadline skips the rest of that cluster's measurements and is reported.
 
             Examples:
-              starling bench cluster
-              starling bench cluster --peers 3 --burst 10000 --catchup 20000 --duration 2
-              starling bench cluster --peers 3,5,9 --runs 3 --json > cluster.json
-              starling bench cluster --peers 9 --max-datagram 65000 --catchup 0
+              starling-bench cluster
+              starling-bench cluster --peers 3 --burst 10000 --catchup 20000 --duration 2
+              starling-bench cluster --peers 3,5,9 --runs 3 --json > cluster.json
+              starling-bench cluster --peers 9 --max-datagram 65000 --catchup 0
             """
     )
 
@@ -136,7 +136,7 @@ struct BenchCluster: AsyncParsableCommand {
 
 }
 
-/// Everything `starling bench cluster` was asked to do.
+/// Everything `starling-bench cluster` was asked to do.
 struct BenchClusterOptions: Sendable, Codable {
     var peerCounts: [Int]
     var keys: Int

@@ -68,7 +68,7 @@ struct CompareGoal: Codable, Sendable {
     var met: Bool? { ratio.map { $0 >= target } }
 }
 
-/// Everything one `starling bench compare` measured, as printed and as `--json` emits it.
+/// Everything one `starling-bench compare` measured, as printed and as `--json` emits it.
 struct CompareReport: Codable, Sendable {
     var valueBytes: Int
     var runs: Int
@@ -118,7 +118,7 @@ struct CompareReport: Codable, Sendable {
         var lines: [String] = []
         let concurrencyText = concurrency.map(String.init).joined(separator: " and ")
         lines.append(
-            "starling bench compare: \(valueBytes)-byte values, \(concurrencyText) concurrent clients, median of "
+            "starling-bench compare: \(valueBytes)-byte values, \(concurrencyText) concurrent clients, median of "
                 + "\(runs) run(s) x \(BenchReport.format(durationSeconds, decimals: 1)) s per phase")
         lines.append(
             "starling: \(starlingPeers) peers over HTTP; etcd: \(etcdMembers) members over the v3 JSON gateway; "
@@ -159,7 +159,7 @@ struct CompareReport: Codable, Sendable {
         lines.append("get: random keys of the write phase; etcd reads are serializable (member-local, like Starling's).")
         lines.append("visible: write a new key via member 1, poll member 2 until found; from sending the write.")
         lines.append("raw SQLite: the same number of row upserts as Starling's set phase, 1,000 rows per transaction,")
-        lines.append("one connection, Starling's schema and pragmas (starling bench local's baseline).")
+        lines.append("one connection, Starling's schema and pragmas (starling-bench local's baseline).")
         let errorText = errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append("refused or unexpected answers: \(errorText.isEmpty ? "none" : errorText)")
         lines.append("wall time: \(BenchReport.format(wallSeconds, decimals: 1)) s")

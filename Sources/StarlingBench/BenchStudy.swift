@@ -4,7 +4,7 @@ import Logging
 import Starling
 import StarlingCore
 
-/// `starling bench convergence`: time to converge after a burst, by cluster size, loss rate and
+/// `starling-bench convergence`: time to converge after a burst, by cluster size, loss rate and
 /// partition length, with real UDP peers in this process.
 struct BenchStudy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +22,8 @@ struct BenchStudy: AsyncParsableCommand {
             standard error.
 
             Examples:
-              starling bench convergence --peers 3,5,9 --loss 0,5,20 --burst 2000
-              starling bench convergence --peers 3 --loss 0 --partition 0,5 --trials 1
+              starling-bench convergence --peers 3,5,9 --loss 0,5,20 --burst 2000
+              starling-bench convergence --peers 3 --loss 0 --partition 0,5 --trials 1
             """
     )
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One `starling bench compare`: the phases of every run against every system, then the report.
+/// One `starling-bench compare`: the phases of every run against every system, then the report.
 struct CompareSession: Sendable {
     var starling: StarlingSystem?
     var etcd: EtcdSystem?

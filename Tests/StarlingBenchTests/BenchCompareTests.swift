@@ -1,8 +1,12 @@
 import NIOCore
 import NIOHTTP1
+import Starling
+import StarlingCore
+import StarlingHTTP
+import StarlingTestKit
 import Testing
 
-@testable import StarlingCLI
+@testable import StarlingBench
 
 @Suite struct RESPParserTests {
     @Test func encodesACommandAsAnArrayOfBulkStrings() {
@@ -87,8 +91,15 @@ import Testing
     }
 
     @Test func oneConnectionCarriesRequestsOneAfterAnotherWithStatusAndBody() async throws {
-        try await TestServer.with { server in
-            let connection = try await HTTPConnection.connect(try HTTPEndpoint(server.endpoint))
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var configuration = StarlingServer.Configuration()
+        configuration.dataDirectory = directory.path
+        configuration.httpPort = 0
+        configuration.replication.bind = PeerAddress(host: "127.0.0.1", port: 0)
+        let server = try await StarlingServer.start(configuration, logger: TestNode.quietLogger)
+        do {
+            let connection = try await HTTPConnection.connect(try HTTPEndpoint("http://127.0.0.1:\(server.httpPort)"))
             let put = try await connection.send(.PUT, "/v1/stores/default/entries/k", body: Array(#"{"value":"v"}"#.utf8))
             #expect(put.status == 200)
             let get = try await connection.send(.GET, "/v1/stores/default/entries/k")
@@ -98,6 +109,10 @@ import Testing
             #expect(absent.status == 404)
             #expect(String(buffer: absent.body).contains("NOT_FOUND"))
             await connection.close()
+        } catch {
+            await server.shutdown()
+            throw error
         }
+        await server.shutdown()
     }
 }

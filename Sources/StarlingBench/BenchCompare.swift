@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `starling bench compare`: running Starling peers against etcd and Redis, one load generator.
+/// `starling-bench compare`: running Starling peers against etcd and Redis, one load generator.
 struct BenchCompare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -19,10 +19,10 @@ struct BenchCompare: AsyncParsableCommand {
             clusters and runs this.
 
             Examples:
-              starling bench compare --starling http://127.0.0.1:7071 --starling http://127.0.0.1:7072 \\
+              starling-bench compare --starling http://127.0.0.1:7071 --starling http://127.0.0.1:7072 \\
                   --starling http://127.0.0.1:7073 --etcd http://127.0.0.1:2379 \\
                   --etcd http://127.0.0.1:22379 --etcd http://127.0.0.1:32379 --redis 127.0.0.1:6379
-              starling bench compare --starling http://127.0.0.1:7071 --starling http://127.0.0.1:7072 --runs 1
+              starling-bench compare --starling http://127.0.0.1:7071 --starling http://127.0.0.1:7072 --runs 1
             """
     )
 

@@ -21,7 +21,7 @@ struct BenchRow: Codable, Sendable {
     var meetsTarget: Bool?
 }
 
-/// Everything one `starling bench local` run measured, as printed and as `--json` emits it.
+/// Everything one `starling-bench local` run measured, as printed and as `--json` emits it.
 struct BenchReport: Codable, Sendable {
     /// The keys loaded before measuring.
     var keys: Int
@@ -48,7 +48,7 @@ struct BenchReport: Codable, Sendable {
     func table() -> String {
         var lines: [String] = []
         lines.append(
-            "starling bench local: \(keys) keys, \(valueBytes)-byte values, median of \(runs) run(s) x "
+            "starling-bench local: \(keys) keys, \(valueBytes)-byte values, median of \(runs) run(s) x "
                 + "\(Self.format(durationSeconds, decimals: 1)) s, durability \(durability), SQLite \(sqliteVersion)")
         lines.append("raw baselines use one SQLite connection through the C API, same schema and pragmas")
         lines.append("")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Starling
 
-/// `starling bench local`: the embedded store against raw SQLite.
+/// `starling-bench local`: the embedded store against raw SQLite.
 struct BenchLocal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
@@ -19,10 +19,10 @@ struct BenchLocal: AsyncParsableCommand {
             output. The work directory is created fresh and deleted afterwards.
 
             Examples:
-              starling bench local
-              starling bench local --keys 100000 --runs 1 --duration 1
-              starling bench local --durability power --json > bench.json
-              starling bench local --keys 100000 --only list --only get
+              starling-bench local
+              starling-bench local --keys 100000 --runs 1 --duration 1
+              starling-bench local --durability power --json > bench.json
+              starling-bench local --keys 100000 --only list --only get
             """
     )
 

@@ -21,7 +21,7 @@ struct BenchClusterResult: Codable, Sendable {
     }
 }
 
-/// Everything one `starling bench cluster` run measured, as printed and as `--json` emits it.
+/// Everything one `starling-bench cluster` run measured, as printed and as `--json` emits it.
 struct BenchClusterReport: Codable, Sendable {
     /// What was asked for.
     var options: BenchClusterOptions
@@ -95,7 +95,7 @@ struct BenchClusterReport: Codable, Sendable {
     func table() -> String {
         var lines: [String] = []
         lines.append(
-            "starling bench cluster: peers \(options.peerCounts.map(String.init).joined(separator: ", ")) "
+            "starling-bench cluster: peers \(options.peerCounts.map(String.init).joined(separator: ", ")) "
                 + "on 127.0.0.1 UDP, all in one process; median of \(options.runs) run(s)")
         lines.append("settings: \(settings)")
         lines.append(

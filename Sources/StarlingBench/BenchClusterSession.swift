@@ -6,7 +6,7 @@ import StarlingCore
     import Glibc
 #endif
 
-/// One `starling bench cluster` session: per run, the single-node baseline, then a fresh
+/// One `starling-bench cluster` session: per run, the single-node baseline, then a fresh
 /// cluster of each size with every measurement; the report holds the medians over the runs.
 struct BenchClusterSession {
     let directory: String

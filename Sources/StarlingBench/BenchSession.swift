@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Starling
 
-/// One `starling bench local` session: opens both databases in a work directory, loads them,
+/// One `starling-bench local` session: opens both databases in a work directory, loads them,
 /// runs every measurement `runs` times (baseline and Starling interleaved within each run, so
 /// drift affects both alike) and builds the report from the medians.
 struct BenchSession {
