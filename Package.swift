@@ -64,7 +64,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            // The API's OpenAPI document, served at GET /openapi.json (compiled in, so a copied
+            // binary serves it too).
+            resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
         // A client of the HTTP API: what the `starling` client commands and black-box tests use.
         .target(

@@ -11,6 +11,7 @@ extension HTTPAPI {
         if let policy = settings.policy { router.add(middleware: AccessMiddleware(policy: policy)) }
         addMetricsRoute(to: router)
         router.get("/healthz") { _, _ in JSONResponse.ok(["status": "ok"]) }
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         router.get("/v1/cluster") { _, _ in await respond { await cluster() } }
         router.get("/v1/stores") { request, _ in await respond { try storeList(request) } }
         router.get("/v1/stores/:id/info") { request, _ in

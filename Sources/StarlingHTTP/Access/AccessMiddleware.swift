@@ -4,7 +4,7 @@ import Starling
 
 /// Enforces an ``AccessPolicy`` before any route runs: 401 `UNAUTHENTICATED` (with
 /// `WWW-Authenticate: Bearer`) without a known bearer token, 403 `PERMISSION_DENIED` when the
-/// token does not allow the route's ``AccessRequirement``. `GET /healthz` stays open.
+/// token does not allow the route's ``AccessRequirement``. `GET /healthz` and `GET /openapi.json` stay open.
 struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The policy enforced.
     let policy: AccessPolicy

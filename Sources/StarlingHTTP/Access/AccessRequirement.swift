@@ -9,7 +9,7 @@ import Starling
 /// or ``AccessPolicy/Resource/someStore``; their handlers then check each key or filter each
 /// item. A route missing from the mapping is refused: new routes are closed until mapped.
 enum AccessRequirement: Sendable, Hashable {
-    /// Open to anyone (`GET /healthz`).
+    /// Open to anyone (`GET /healthz`, `GET /openapi.json`).
     case open
     /// Any valid token (`GET /v1/cluster`, `GET /metrics`).
     case anyToken
@@ -27,7 +27,7 @@ enum AccessRequirement: Sendable, Hashable {
     ///   - keyParameter: the decoded `key` query parameter (of `ttl`), if any.
     init(method: HTTPRequest.Method, path: String, keyParameter: String?) {
         switch (method, path) {
-        case (.get, "/healthz"): self = .open
+        case (.get, "/healthz"), (.get, "/openapi.json"): self = .open
         case (.get, "/v1/cluster"), (.get, "/metrics"): self = .anyToken
         case (.get, "/v1/stores"): self = .action(.storeGet, .someStore)
         default:
