@@ -3,7 +3,7 @@ import Foundation
 
 extension StarlingCommand {
     /// Runs the command line like `AsyncParsableCommand.main()`, but exits with status 2 on bad
-    /// usage as API.md requires (ArgumentParser's own code, `EX_USAGE`, is 64 on Linux).
+    /// usage as APIContract.md requires (ArgumentParser's own code, `EX_USAGE`, is 64 on Linux).
     static func main() async {
         do {
             var command = try await asyncParseAsRoot()

@@ -30,7 +30,7 @@ enum ClientFailure {
         return StoreError(kind(ofStatus: status), message)
     }
 
-    /// The error kind of an HTTP status (API.md, "Errors"): the inverse of the server's mapping.
+    /// The error kind of an HTTP status (APIContract.md, "Errors"): the inverse of the server's mapping.
     /// - Parameter status: the HTTP status code of a failed call.
     /// - Returns: the kind; `INTERNAL` for statuses the API does not use.
     static func kind(ofStatus status: Int) -> StoreError.Kind {

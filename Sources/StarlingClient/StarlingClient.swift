@@ -5,7 +5,7 @@ import NIOHTTP1
 public import Starling
 import StarlingCore
 
-/// A client of the HTTP API of `starling serve` (API.md, "HTTP API") for one store: the
+/// A client of the HTTP API of `starling serve` (APIContract.md, "HTTP API") for one store: the
 /// same operations, results and error kinds as ``Store``, over HTTP.
 ///
 /// Every method throws ``StoreError``: the kind, message and retryability the server answered

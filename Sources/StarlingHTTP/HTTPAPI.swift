@@ -2,7 +2,7 @@ public import Hummingbird
 public import Prometheus
 public import Starling
 
-/// The HTTP API of `starling serve` (API.md, "HTTP API") for one ``Node``: every store
+/// The HTTP API of `starling serve` (APIContract.md, "HTTP API") for one ``Node``: every store
 /// endpoint, `GET /v1/cluster` and `GET /healthz`, as routes of a Hummingbird router.
 ///
 /// Bodies are JSON in and out (`Content-Type: application/json`), parsed by the strict
@@ -23,7 +23,7 @@ public struct HTTPAPI: Sendable {
         /// Default nil: no `/metrics` route and no request metrics.
         public var metrics: PrometheusCollectorRegistry?
 
-        /// Who may do what (API.md, "Access control"): requests must carry a bearer token of
+        /// Who may do what (APIContract.md, "Access control"): requests must carry a bearer token of
         /// the policy that allows them. Default nil: no policy, every request is allowed.
         public var policy: AccessPolicy?
 

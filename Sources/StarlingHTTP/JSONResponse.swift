@@ -31,7 +31,7 @@ enum JSONResponse {
         return response
     }
 
-    /// The HTTP status of an error kind (API.md, "Errors").
+    /// The HTTP status of an error kind (APIContract.md, "Errors").
     static func status(of kind: StoreError.Kind) -> HTTPResponse.Status {
         switch kind.name {
         case "INVALID": .badRequest

@@ -4,7 +4,7 @@ public import Starling
 public import StarlingCore
 
 /// N real nodes (SQLite on temporary files) with real replication engines over a
-/// ``SimulatedNetwork``: the deterministic simulation of DESIGN.md's testing pyramid.
+/// ``SimulatedNetwork``: the deterministic simulation of Design.md's testing pyramid.
 public final class SimulatedCluster: @unchecked Sendable {
     // @unchecked: used by one test task at a time; the network serialises all events.
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import StarlingCLI
 
-/// Every client command parses its arguments as API.md's "Command line" describes, and refuses
+/// Every client command parses its arguments as APIContract.md's "Command line" describes, and refuses
 /// bad usage with ArgumentParser's validation failure (which `main` turns into status 2).
 @Suite struct ArgumentParsingTests {
     func parse<T: ParsableCommand>(_ arguments: [String], as type: T.Type) throws -> T {

@@ -6,7 +6,7 @@ package enum StorageSQL {
         -- One row per (store, key): the key's register. `value` NULL is a tombstone.
         -- The empty key holds the store's clear() range tombstone.
         -- WITHOUT ROWID clusters rows in key order: `list` and range digests scan ~10x faster,
-        -- at the price of slower random inserts (measured in DESIGN.md).
+        -- at the price of slower random inserts (measured in Design.md).
         CREATE TABLE entries (
             store      INTEGER NOT NULL,
             key        BLOB    NOT NULL,

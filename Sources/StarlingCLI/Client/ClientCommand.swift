@@ -28,7 +28,7 @@ struct CommandResult: Equatable {
     }
 }
 
-/// The exit statuses of the command line (API.md, "Command line").
+/// The exit statuses of the command line (APIContract.md, "Command line").
 enum ExitStatus {
     /// Success.
     static let success: Int32 = 0

@@ -3,7 +3,7 @@ import StarlingClient
 import StarlingCore
 import StarlingHTTP
 
-/// The canonical JSON results `--json` prints: the objects of the HTTP API (API.md).
+/// The canonical JSON results `--json` prints: the objects of the HTTP API (APIContract.md).
 enum ResultJSON {
     /// `{"key", "value", "version", "expires_at"}`, as the HTTP API answers it.
     static func entry(_ entry: Entry) -> JSONValue { entryObject(entry) }

@@ -64,7 +64,7 @@ extension Replicator {
     }
 
     /// The stable horizon: every member this peer knows holds every write stamped before it
-    /// (DESIGN.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
+    /// (Design.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
     public func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
         let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
         return min(completeThrough(ownClock: ownClock), others)

@@ -2,7 +2,7 @@
 /// holds, what to send next, and what to acknowledge. Pure: it does no I/O and reads no clock;
 /// the shell feeds it events with the current time and carries out its directives.
 ///
-/// Protocol (DESIGN.md, "Replication"):
+/// Protocol (Design.md, "Replication"):
 /// - For each member the sender keeps `acked`, the highest local sequence number the member has
 ///   acknowledged, and sends deltas `(after, through]` of its feed continuing from there.
 /// - A delta `(after, through]` carries every entry of the sender's feed in that range at the

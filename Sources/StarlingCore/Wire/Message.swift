@@ -194,7 +194,7 @@ public struct Delta: Sendable, Hashable {
 public struct DeltaAck: Sendable, Hashable {
     public var through: Int64
     /// The acknowledging peer holds every write of every member it knows stamped before this:
-    /// its part of the cluster's stable horizon (DESIGN.md, "Tombstone GC").
+    /// its part of the cluster's stable horizon (Design.md, "Tombstone GC").
     public var completeThrough: HybridTimestamp
 
     public init(through: Int64, completeThrough: HybridTimestamp = .zero) {

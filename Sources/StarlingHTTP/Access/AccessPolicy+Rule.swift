@@ -1,7 +1,7 @@
 public import StarlingCore
 
 extension AccessPolicy {
-    /// Something a request does to a store or its keys (API.md, "Access control").
+    /// Something a request does to a store or its keys (APIContract.md, "Access control").
     public enum Action: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// See that a store exists: `GET /v1/stores` lists only the stores a token may `store.get`.
         case storeGet = "store.get"

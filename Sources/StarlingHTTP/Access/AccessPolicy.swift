@@ -1,4 +1,4 @@
-/// Who may do what through the HTTP API (API.md, "Access control"): a set of bearer tokens,
+/// Who may do what through the HTTP API (APIContract.md, "Access control"): a set of bearer tokens,
 /// each with rules that allow actions on store ids and keys matching glob patterns.
 ///
 /// A request is allowed when its token has at least one rule that lists the action and whose

@@ -2,7 +2,7 @@ import Hummingbird
 import Starling
 
 /// What a request needs from the access policy, decided from its method and path alone
-/// (API.md, "Access control"). Pure: the mapping of every route of ``HTTPAPI`` to an action.
+/// (APIContract.md, "Access control"). Pure: the mapping of every route of ``HTTPAPI`` to an action.
 ///
 /// Routes whose keys are in the body (`expire`, `incr`, `decr`, `mget`, `mset`) and listings
 /// (`GET /v1/stores`, `list`, `keys`) are checked here against ``AccessPolicy/Resource/someKey(store:)``

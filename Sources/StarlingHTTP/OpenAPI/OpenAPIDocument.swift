@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// The OpenAPI 3.1 document of the HTTP API (`OpenAPI/openapi.json` beside this file), served at
-/// `GET /openapi.json`. API.md is the normative contract; the document describes it for tools
+/// `GET /openapi.json`. APIContract.md is the normative contract; the document describes it for tools
 /// (client generators, schemathesis), and a test checks it against the live routes.
 package enum OpenAPIDocument {
     /// The document's bytes, as compiled into the binary.
