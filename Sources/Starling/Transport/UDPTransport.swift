@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 public import Logging
 import NIOCore
 import NIOPosix
@@ -197,30 +197,25 @@ public final class UDPReplication: Sendable {
 
 /// Whether a local-commit notification is pending, so that a burst of commits schedules one
 /// push task, not one per commit.
-private final class CommitSignal: @unchecked Sendable {
-    // @unchecked: `raised` is touched only under `lock`.
-    private let lock = NSLock()
-    private var raised = false
+private final class CommitSignal: Sendable {
+    private let raised = Atomic<Bool>(false)
 
     /// Raises the signal. - Returns: true if it was down (the caller schedules the push).
-    func raise() -> Bool {
-        lock.withLock {
-            defer { raised = true }
-            return !raised
-        }
-    }
+    func raise() -> Bool { !raised.exchange(true, ordering: .acquiringAndReleasing) }
 
     /// Lowers the signal before the push runs, so commits made during it schedule another.
-    func lower() { lock.withLock { raised = false } }
+    func lower() { raised.store(false, ordering: .releasing) }
 }
 
 /// Sends datagrams through a bound NIO channel, caching the socket addresses of peers.
-final class UDPTransport: DatagramTransport, @unchecked Sendable {
-    // @unchecked: `outbound` and `resolved` are touched only under `lock`.
-    private var outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
+final class UDPTransport: DatagramTransport, Sendable {
+    private struct State {
+        var outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
+        var resolved: [PeerAddress: SocketAddress] = [:]
+    }
+
+    private let state = Mutex(State())
     private let logger: Logger
-    private let lock = NSLock()
-    private var resolved: [PeerAddress: SocketAddress] = [:]
 
     init(logger: Logger) {
         self.logger = logger
@@ -228,11 +223,11 @@ final class UDPTransport: DatagramTransport, @unchecked Sendable {
 
     /// Connects the transport to the channel's writer, once the channel runs.
     func attach(_ writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) {
-        lock.withLock { outbound = writer }
+        state.withLock { $0.outbound = writer }
     }
 
     func send(_ datagram: ByteBuffer, to address: PeerAddress) async {
-        guard let outbound = lock.withLock({ outbound }), let socketAddress = resolve(address) else { return }
+        guard let outbound = state.withLock({ $0.outbound }), let socketAddress = resolve(address) else { return }
         do {
             try await outbound.write(AddressedEnvelope(remoteAddress: socketAddress, data: datagram))
         } catch {
@@ -241,7 +236,7 @@ final class UDPTransport: DatagramTransport, @unchecked Sendable {
     }
 
     func send(_ datagrams: [Datagram]) async {
-        guard let outbound = lock.withLock({ outbound }) else { return }
+        guard let outbound = state.withLock({ $0.outbound }) else { return }
         let envelopes = datagrams.compactMap { datagram in
             resolve(datagram.address).map { AddressedEnvelope(remoteAddress: $0, data: datagram.bytes) }
         }
@@ -256,12 +251,12 @@ final class UDPTransport: DatagramTransport, @unchecked Sendable {
     /// The socket address of a numeric peer address. Names are never resolved here: every
     /// address the engine sends to is numeric (configured names are resolved at start).
     private func resolve(_ address: PeerAddress) -> SocketAddress? {
-        if let cached = lock.withLock({ resolved[address] }) { return cached }
+        if let cached = state.withLock({ $0.resolved[address] }) { return cached }
         guard let socketAddress = try? SocketAddress(ipAddress: address.host, port: Int(address.port)) else {
             logger.warning("not sending to a peer address that is not numeric", metadata: ["address": "\(address)"])
             return nil
         }
-        lock.withLock { resolved[address] = socketAddress }
+        state.withLock { $0.resolved[address] = socketAddress }
         return socketAddress
     }
 }
