@@ -2,7 +2,7 @@ import Foundation
 
 extension Node {
     /// A registration made with ``observeCommits(_:)``; ``cancel()`` ends it.
-    public final class CommitObservation: Sendable {
+    package final class CommitObservation: Sendable {
         private let cancelAction: @Sendable () -> Void
 
         init(cancel: @escaping @Sendable () -> Void) {
@@ -10,14 +10,14 @@ extension Node {
         }
 
         /// Stops the notifications.
-        public func cancel() { cancelAction() }
+        package func cancel() { cancelAction() }
     }
 
     /// Calls `handler` with the new head of the change feed after every committed transaction
     /// (local writes and applied replication alike), on the writer's thread: keep it short.
     /// When the node closes, `handler` is called once more with the unchanged head, so that a
     /// waiting observer wakes and finds the node closed.
-    public func observeCommits(_ handler: @escaping @Sendable (Int64) -> Void) -> CommitObservation {
+    package func observeCommits(_ handler: @escaping @Sendable (Int64) -> Void) -> CommitObservation {
         let id = writer.addObserver(handler)
         return CommitObservation { [writer] in writer.removeObserver(id) }
     }

@@ -1,4 +1,4 @@
-public import StarlingCore
+package import StarlingCore
 
 extension Node {
     /// The bucket of a key for digest repair: a stable hash of store and key.
@@ -15,7 +15,7 @@ extension Node {
     ///
     /// Tombstones stamped before `omitDeadBefore` are left out: peers purge them at different
     /// times, and a peer that lacks one but holds an older value still shows a difference.
-    public func bucketDigest(buckets: Int, nowMillis: Int64, omitDeadBefore: HybridTimestamp = .zero)
+    package func bucketDigest(buckets: Int, nowMillis: Int64, omitDeadBefore: HybridTimestamp = .zero)
         throws(StoreError) -> [UInt64]
     {
         var hashes = [UInt64](repeating: 0, count: max(1, buckets))
@@ -29,7 +29,7 @@ extension Node {
     }
 
     /// This node's entries (every store, range tombstones included) in the given buckets.
-    public func entries(inBuckets wanted: Set<Int>, of buckets: Int) throws(StoreError) -> [DeltaEntry] {
+    package func entries(inBuckets wanted: Set<Int>, of buckets: Int) throws(StoreError) -> [DeltaEntry] {
         var entries: [DeltaEntry] = []
         try scanAll { store, key, register in
             if wanted.contains(Self.digestBucket(store: store, key: key, buckets: max(1, buckets))) {

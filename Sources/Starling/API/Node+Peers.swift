@@ -1,20 +1,20 @@
-public import StarlingCore
+package import StarlingCore
 
 /// A member's persisted replication progress.
-public struct PeerRecord: Sendable, Hashable {
+package struct PeerRecord: Sendable, Hashable {
     /// The member.
-    public var id: NodeID
+    package var id: NodeID
     /// Where it was last seen listening.
-    public var address: PeerAddress
+    package var address: PeerAddress
     /// How far the member holds this peer's feed.
-    public var acked: Int64
+    package var acked: Int64
     /// How far this peer holds the member's feed.
-    public var received: Int64
+    package var received: Int64
     /// When it was last heard from (Unix ms).
-    public var lastSeenMillis: Int64
+    package var lastSeenMillis: Int64
 
     /// Creates a record.
-    public init(id: NodeID, address: PeerAddress, acked: Int64, received: Int64, lastSeenMillis: Int64) {
+    package init(id: NodeID, address: PeerAddress, acked: Int64, received: Int64, lastSeenMillis: Int64) {
         self.id = id
         self.address = address
         self.acked = acked
@@ -25,7 +25,7 @@ public struct PeerRecord: Sendable, Hashable {
 
 extension Node {
     /// Every member's persisted replication progress.
-    public func peers() throws(StoreError) -> [PeerRecord] {
+    package func peers() throws(StoreError) -> [PeerRecord] {
         try readers.read("reading peers") { db in
             let statement = try db.statement("SELECT node_id, address, acked, received, last_seen FROM peers ORDER BY node_id")
             defer { statement.reset() }
@@ -42,7 +42,7 @@ extension Node {
     }
 
     /// Persists members' replication progress in one transaction.
-    public func savePeers(_ records: [PeerRecord]) async throws(StoreError) {
+    package func savePeers(_ records: [PeerRecord]) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await writer.write { context throws(StoreError) in
             for record in records { try context.savePeer(record) }
@@ -75,7 +75,7 @@ extension WriteContext {
 
 extension PeerAddress {
     /// Parses `host:port` or `[v6]:port`; nil if malformed.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var host: Substring
         let portText: Substring
         if text.hasPrefix("[") {

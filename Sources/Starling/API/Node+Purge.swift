@@ -1,4 +1,4 @@
-public import StarlingCore
+package import StarlingCore
 
 extension Node {
     /// Deletes tombstones that every member has received, so deleted keys stop costing space.
@@ -12,7 +12,7 @@ extension Node {
     /// forgotten since) and ``apply(_:)`` drops it.
     /// - Returns: how many tombstones were purged.
     @discardableResult
-    public func purgeTombstones(before horizon: HybridTimestamp, deadBeforeMillis: Int64, limit: Int = 10_000)
+    package func purgeTombstones(before horizon: HybridTimestamp, deadBeforeMillis: Int64, limit: Int = 10_000)
         async throws(StoreError) -> Int
     {
         try await writer.write { context throws(StoreError) in
@@ -23,12 +23,12 @@ extension Node {
     /// Issues and commits a stamp at the current wall time, so ``committedPosition`` proves that
     /// everything this node stamped before now is in its feed (batches commit in stamp order).
     /// Replication calls it before heartbeats, so the stable horizon advances while idle.
-    public func advanceClock() async throws(StoreError) {
+    package func advanceClock() async throws(StoreError) {
         try await writer.write { context throws(StoreError) in _ = try context.freshStamp() }
     }
 
     /// The bound of the last purge, if any: replicated writes of absent keys stamped before it are stale.
-    public var purgeHorizon: HybridTimestamp? { writer.purgeHorizon }
+    package var purgeHorizon: HybridTimestamp? { writer.purgeHorizon }
 }
 
 extension WriteContext {

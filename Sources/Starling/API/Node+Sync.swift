@@ -40,7 +40,7 @@ extension Node {
     /// are applied.
     /// - Returns: one result per batch, in order.
     /// - Throws: `UNAVAILABLE` if storage failed (nothing of any batch is applied).
-    public func apply(batches: [[DeltaEntry]]) async throws(StoreError) -> [Result<ApplyReport, StoreError>] {
+    package func apply(batches: [[DeltaEntry]]) async throws(StoreError) -> [Result<ApplyReport, StoreError>] {
         let limits = settings.limits
         return try await writer.write { context throws(StoreError) in
             var results: [Result<ApplyReport, StoreError>] = []
@@ -125,7 +125,7 @@ extension Node {
 
     /// Merges entries received from another peer; see ``apply(_:)-([Change])``.
     @discardableResult
-    public func apply(_ entries: [DeltaEntry]) async throws(StoreError) -> ApplyReport {
+    package func apply(_ entries: [DeltaEntry]) async throws(StoreError) -> ApplyReport {
         try await apply(entries.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) })
     }
 

@@ -124,7 +124,7 @@ public actor ReplicationEngine {
 
     /// Adds seeds to join through, such as configured names that resolved only after start.
     /// - Parameter seeds: numeric addresses.
-    public func addSeeds(_ seeds: [PeerAddress]) {
+    package func addSeeds(_ seeds: [PeerAddress]) {
         membership.addSeeds(seeds.filter(\.isNumeric))
     }
 

@@ -1,14 +1,14 @@
-public import NIOCore
-public import StarlingCore
+package import NIOCore
+package import StarlingCore
 import Crypto
 import Foundation
 import Synchronization
 
 /// Why a datagram was refused before decoding: a ``reason`` usable as a metrics label and a
 /// message for logs. The datagram is dropped and counted; it never reaches the store.
-public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kinds of refusal. New reasons may be added, so switch with a `default`.
-    public struct Reason: Sendable, Hashable, CustomStringConvertible {
+    package struct Reason: Sendable, Hashable, CustomStringConvertible {
         private enum Code: String, Sendable, Hashable {
             case unauthenticated
             case unknownKey
@@ -25,38 +25,38 @@ public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
 
         /// The tag does not verify (a wrong key or a tampered datagram), or a plaintext datagram
         /// arrived while a cluster key is configured.
-        public static let unauthenticated = Reason(.unauthenticated)
+        package static let unauthenticated = Reason(.unauthenticated)
         /// The datagram is sealed with a key id this peer's keyring does not hold.
-        public static let unknownKey = Reason(.unknownKey)
+        package static let unknownKey = Reason(.unknownKey)
         /// The datagram is shorter than a sealed datagram's fixed parts.
-        public static let truncated = Reason(.truncated)
+        package static let truncated = Reason(.truncated)
         /// A sealed datagram arrived at a peer with no cluster key configured.
-        public static let unexpectedSealed = Reason(.unexpectedSealed)
+        package static let unexpectedSealed = Reason(.unexpectedSealed)
 
         /// The datagram is sealed in a format this peer no longer reads (format 1, from a
         /// Starling before anti-replay sequence numbers).
-        public static let sealVersion = Reason(.sealVersion)
+        package static let sealVersion = Reason(.sealVersion)
 
         /// The metrics label of the reason, such as `unauthenticated`.
-        public var label: String { code.rawValue }
+        package var label: String { code.rawValue }
 
         /// The label.
-        public var description: String { label }
+        package var description: String { label }
     }
 
     /// What kind of refusal it is.
-    public var reason: Reason
+    package var reason: Reason
     /// What was wrong, for logs.
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ reason: Reason, _ message: String) {
+    package init(_ reason: Reason, _ message: String) {
         self.reason = reason
         self.message = message
     }
 
     /// `reason: message`.
-    public var description: String { "\(reason.label): \(message)" }
+    package var description: String { "\(reason.label): \(message)" }
 }
 
 /// Authenticates and encrypts datagrams with the cluster keyring (ChaCha20-Poly1305), or passes
@@ -71,28 +71,28 @@ public struct SealError: Error, Sendable, Hashable, CustomStringConvertible {
 /// (96 bits), so a key should be rotated well before 2^32 datagrams have been sealed with it.
 ///
 /// Sealed format 1 (`"STLS"`, no sender, session or counter) is refused as `sealVersion`.
-public final class DatagramSealer: Sendable {
+package final class DatagramSealer: Sendable {
     /// The first four bytes of a sealed datagram: "STL2".
-    public static let magic: UInt32 = 0x53_54_4C_32
+    package static let magic: UInt32 = 0x53_54_4C_32
     /// The magic of sealed format 1, "STLS", refused with a reason that names it.
-    public static let formatOneMagic: UInt32 = 0x53_54_4C_53
+    package static let formatOneMagic: UInt32 = 0x53_54_4C_53
     /// The bytes sealing adds to a datagram: header, nonce and tag (60). Budget
     /// `maxDatagram - overhead` for the envelope, also without a keyring, so that enabling a
     /// key never changes packing.
-    public static let overhead = headerBytes + nonceBytes + tagBytes
+    package static let overhead = headerBytes + nonceBytes + tagBytes
 
     static let headerBytes = 32
     private static let nonceBytes = 12
     private static let tagBytes = 16
 
     /// The keys, or nil to send and accept plaintext.
-    public let keyring: ClusterKeyring?
+    package let keyring: ClusterKeyring?
     /// The node sealing, named in every header.
-    public let sender: NodeID
+    package let sender: NodeID
     /// This start of the sender: greater than every session it used before.
-    public let session: UInt64
+    package let session: UInt64
     /// Datagrams sealed so far in this session; the next one carries this number.
-    public var counter: UInt64 { nextCounter.load(ordering: .relaxed) }
+    package var counter: UInt64 { nextCounter.load(ordering: .relaxed) }
     private let nextCounter = Atomic<UInt64>(0)
 
     /// Creates a sealer.
@@ -100,24 +100,24 @@ public final class DatagramSealer: Sendable {
     ///   - keyring: the cluster keys, or nil for plaintext datagrams.
     ///   - sender: the node sealing.
     ///   - session: a number greater than any the sender used before (its clock at start).
-    public init(keyring: ClusterKeyring?, sender: NodeID = .none, session: UInt64 = 0) {
+    package init(keyring: ClusterKeyring?, sender: NodeID = .none, session: UInt64 = 0) {
         self.keyring = keyring
         self.sender = sender
         self.session = session
     }
 
     /// What ``open(_:)`` found in a datagram.
-    public struct Opened: Sendable {
+    package struct Opened: Sendable {
         /// The encoded envelope.
-        public var plaintext: ByteBuffer
+        package var plaintext: ByteBuffer
         /// The sender, session and counter of the sealed header; nil for a plaintext datagram.
-        public var sequence: (sender: NodeID, session: UInt64, counter: UInt64)?
+        package var sequence: (sender: NodeID, session: UInt64, counter: UInt64)?
     }
 
     /// Seals an encoded envelope with the primary key, or returns it unchanged without a keyring.
     /// - Parameter plaintext: the encoded envelope (its readable bytes).
     /// - Returns: the datagram to send.
-    public func seal(_ plaintext: ByteBuffer) -> ByteBuffer {
+    package func seal(_ plaintext: ByteBuffer) -> ByteBuffer {
         seal(plaintext, nonce: nil)
     }
 
@@ -152,7 +152,7 @@ public final class DatagramSealer: Sendable {
     ///   `unauthenticated` (bad tag, or plaintext while a key is configured), `unknownKey`
     ///   (a key id not in the ring), `sealVersion` (sealed format 1), or `unexpectedSealed`
     ///   (sealed, but no key is configured).
-    public func open(_ datagram: ByteBuffer) throws(SealError) -> Opened {
+    package func open(_ datagram: ByteBuffer) throws(SealError) -> Opened {
         let magic = datagram.getInteger(at: datagram.readerIndex, endianness: .big, as: UInt32.self)
         guard let keyring else {
             if magic == Self.magic || magic == Self.formatOneMagic {

@@ -1,4 +1,4 @@
-public import StarlingCore
+package import StarlingCore
 
 /// Drops sealed datagrams a peer has already accepted: per sender, the newest session and a
 /// sliding window over the counters of that session (RFC 6479's bitmap, as WireGuard and IPsec
@@ -7,14 +7,14 @@ public import StarlingCore
 /// A datagram of a newer session starts the sender's window afresh (the sender restarted); one
 /// of an older session, one below the window and one seen before are refused. Only datagrams
 /// that authenticated are offered to the window, so forged headers cannot move it.
-public struct ReplayWindow: Sendable {
+package struct ReplayWindow: Sendable {
     /// How many counters behind the newest one are still told apart. Default 1,024.
-    public static let width: UInt64 = 1_024
+    package static let width: UInt64 = 1_024
     /// Senders remembered at most; past it the one with the oldest session is forgotten.
-    public static let maxSenders = 4_096
+    package static let maxSenders = 4_096
 
     /// Why a datagram was refused.
-    public enum Refusal: String, Sendable, Hashable {
+    package enum Refusal: String, Sendable, Hashable {
         /// Its counter was accepted before.
         case replayed
         /// Its counter is below the window: too old to tell, so refused.
@@ -33,11 +33,11 @@ public struct ReplayWindow: Sendable {
     private var senders: [NodeID: Sender] = [:]
 
     /// Creates an empty window.
-    public init() {}
+    package init() {}
 
     /// Accepts a datagram's sequence once.
     /// - Returns: nil when accepted (and recorded), else why it was refused.
-    public mutating func accept(sender: NodeID, session: UInt64, counter: UInt64) -> Refusal? {
+    package mutating func accept(sender: NodeID, session: UInt64, counter: UInt64) -> Refusal? {
         guard var state = senders[sender], state.session >= session else {
             if senders[sender] == nil, senders.count >= Self.maxSenders, let oldest = senders.min(by: {
                 $0.value.session < $1.value.session
