@@ -26,4 +26,41 @@ public enum Fixtures {
         }
         return repositoryRoot + "/.build/debug/starling"
     }
+
+    /// `bytes` as the golden files under `Fixtures/wire/` hold them: lowercase hex, 64 digits a line.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = bytes.map { byte in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }.joined()
+        var lines: [Substring] = []
+        var rest = digits[...]
+        while !rest.isEmpty {
+            lines.append(rest.prefix(64))
+            rest = rest.dropFirst(64)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The bytes of a golden hex file; whitespace is ignored.
+    public static func bytes(hex text: String) throws -> [UInt8] {
+        let nibbles = try text.utf8.filter { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }.map { digit -> UInt8 in
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+            default: throw FixtureError("not a lowercase hex digit: \(digit)")
+            }
+        }
+        guard nibbles.count % 2 == 0 else { throw FixtureError("odd number of hex digits") }
+        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+    }
+}
+
+/// A fixture file that does not hold what its reader expects.
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
 }

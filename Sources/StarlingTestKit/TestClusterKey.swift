@@ -1,4 +1,3 @@
-import Foundation
 public import Starling
 
 /// Cluster keys for tests: gossip off loopback, and any peer with an access policy, needs one.
@@ -10,13 +9,5 @@ public enum TestClusterKey {
         } catch {
             preconditionFailure("a freshly written key file does not parse: \(error)")
         }
-    }
-
-    /// Writes a fresh key file into `directory`, as `starling keygen` does.
-    /// - Returns: its path, for `--cluster-key-file`.
-    public static func writeKeyFile(in directory: TemporaryDirectory, name: String = "cluster.key") throws -> String {
-        let path = directory.path + "/" + name
-        try ClusterKeyring.newKeyFileContents(comment: "for a test").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
     }
 }

@@ -74,36 +74,6 @@ import Testing
         return Envelope(clusterID: clusterID, sender: sender, message: message)
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-        var lines: [Substring] = []
-        var rest = digits[...]
-        while !rest.isEmpty {
-            lines.append(rest.prefix(64))
-            rest = rest.dropFirst(64)
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func bytes(hex text: String) throws -> [UInt8] {
-        let nibbles = try text.utf8.filter { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }.map { digit -> UInt8 in
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-            default: throw FixtureError(message: "not a lowercase hex digit: \(digit)")
-            }
-        }
-        guard nibbles.count % 2 == 0 else { throw FixtureError(message: "odd number of hex digits") }
-        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-    }
-
-    struct FixtureError: Error {
-        var message: String
-    }
-
     static func encode(_ envelope: Envelope) -> [UInt8] {
         var buffer = ByteBuffer()
         buffer.writeStarlingEnvelope(envelope)
@@ -118,9 +88,9 @@ import Testing
         if ProcessInfo.processInfo.environment["STARLING_WRITE_FIXTURES"] == "1" {
             try FileManager.default.createDirectory(
                 atPath: Fixtures.path("wire/v2"), withIntermediateDirectories: true)
-            try Self.hex(encoded).write(toFile: path, atomically: true, encoding: .utf8)
+            try Fixtures.hex(encoded).write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let golden = try Self.bytes(hex: String(contentsOfFile: path, encoding: .utf8))
+        let golden = try Fixtures.bytes(hex: String(contentsOfFile: path, encoding: .utf8))
         #expect(encoded == golden, "encoding \(name) no longer gives Fixtures/wire/v2/\(name).hex")
         var buffer = ByteBuffer(bytes: golden)
         #expect(try buffer.readStarlingEnvelope() == envelope, "decoding Fixtures/wire/v2/\(name).hex")
@@ -129,7 +99,7 @@ import Testing
 
     @Test(arguments: ["ping", "pingRequest", "ack", "delta", "deltaAck", "digest", "fragment"])
     func versionOneVectorsAreRefusedNamingTheirVersion(name: String) throws {
-        let golden = try Self.bytes(hex: String(contentsOfFile: Fixtures.path("wire/v1/\(name).hex"), encoding: .utf8))
+        let golden = try Fixtures.bytes(hex: String(contentsOfFile: Fixtures.path("wire/v1/\(name).hex"), encoding: .utf8))
         var buffer = ByteBuffer(bytes: golden)
         #expect(golden[4] == 1)
         do {

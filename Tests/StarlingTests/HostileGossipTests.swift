@@ -179,11 +179,24 @@ import Testing
         }
     }
 
-    /// Never answers: a DNS server that does not reply.
-    struct SilentResolver: HostResolver {
+    /// Answers nothing until the test releases it: a DNS server that does not reply.
+    final class SilentResolver: HostResolver {
+        private let waiting = Mutex<[CheckedContinuation<Void, Never>]>([])
+        private let asked = Mutex<[String]>([])
+        var hosts: [String] { asked.withLock { $0 } }
+        var pending: Int { waiting.withLock { $0.count } }
+
         func resolve(_ address: PeerAddress) async throws -> [PeerAddress] {
-            try await Task.sleep(for: .seconds(3_600))
-            return []
+            asked.withLock { $0.append(address.host) }
+            await withCheckedContinuation { continuation in waiting.withLock { $0.append(continuation) } }
+            throw CancellationError()
+        }
+
+        /// Lets every lookup still waiting fail, so no task outlives the test.
+        func release() {
+            for continuation in waiting.withLock({ state in defer { state.removeAll() }; return state }) {
+                continuation.resume()
+            }
         }
     }
 
@@ -194,11 +207,15 @@ import Testing
             settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
             settings.seeds = [PeerAddress(host: "silent.test", port: 1), PeerAddress(host: "127.0.0.1", port: 2)]
             settings.resolveTimeout = .milliseconds(200)
+            let resolver = SilentResolver()
             let replication = try await UDPReplication.start(
-                node: node, settings: settings, logger: TestNode.quietLogger, inboundFilter: nil,
-                resolver: SilentResolver())
+                node: node, settings: settings, logger: TestNode.quietLogger, inboundFilter: nil, resolver: resolver)
+            // Start returned while the lookup still hangs: it was abandoned at its timeout.
+            #expect(resolver.hosts == ["silent.test"])
+            #expect(resolver.pending == 1)
             #expect(replication.boundAddress.isNumeric)
             await replication.stop()
+            resolver.release()
         }
     }
 }

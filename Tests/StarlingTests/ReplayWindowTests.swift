@@ -19,14 +19,14 @@ import Testing
         #expect(try DatagramSealer(keyring: nil).open(ByteBuffer(string: "x")).sequence == nil)
     }
 
-    @Test func sealedFormatOneIsRefusedNamingItsVersion() throws {
+    @Test func sealedFormatOneIsRefusedNamingItsVersion() {
         let sealer = DatagramSealer(keyring: ClusterKeyring(primary: SymmetricKey(size: .bits256)))
         var old = ByteBuffer()
         old.writeInteger(DatagramSealer.formatOneMagic)
         old.writeBytes([UInt8](repeating: 7, count: 60))
-        #expect(throws: SealError.self) { try sealer.open(old) }
         do {
             _ = try sealer.open(old)
+            Issue.record("a datagram of sealed format 1 was opened")
         } catch {
             #expect(error.reason == .sealVersion)
             #expect(error.message.contains("format 1"))

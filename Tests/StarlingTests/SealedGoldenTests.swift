@@ -22,22 +22,14 @@ import Testing
         return buffer
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\n"
-    }
-
     @Test func theGoldenSealedDatagramMatchesBothWays() throws {
         let sealer = DatagramSealer(keyring: ClusterKeyring(primary: Self.key), sender: Self.sender, session: 7)
         let sealed = Array(sealer.seal(Self.plaintext, nonce: Self.nonce).readableBytesView)
         let path = Fixtures.path("wire/v2/sealed.hex")
         if ProcessInfo.processInfo.environment["STARLING_WRITE_FIXTURES"] == "1" {
-            try Self.hex(sealed).write(toFile: path, atomically: true, encoding: .utf8)
+            try Fixtures.hex(sealed).write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let text = try String(contentsOfFile: path, encoding: .utf8).filter { !$0.isWhitespace }
-        let golden = stride(from: 0, to: text.count, by: 2).map { offset -> UInt8 in
-            let start = text.index(text.startIndex, offsetBy: offset)
-            return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16) ?? 0
-        }
+        let golden = try Fixtures.bytes(hex: String(contentsOfFile: path, encoding: .utf8))
         #expect(sealed == golden, "sealing no longer gives Fixtures/wire/v2/sealed.hex")
         #expect(Array(golden.prefix(4)) == Array("STL2".utf8))
         let opened = try DatagramSealer(keyring: ClusterKeyring(primary: Self.key)).open(ByteBuffer(bytes: golden))

@@ -33,8 +33,7 @@ extension Node {
 final class ClockAheadMonitor: Sendable {
     private struct State {
         var refusals = 0
-        var lastWarningMillis: Int64?
-        var unlogged = 0
+        var warnings = WarningRateLimit<Int>()
     }
 
     private let state = Mutex(State())
@@ -46,15 +45,9 @@ final class ClockAheadMonitor: Sendable {
     func refused(aheadMillis: Int64, nowMillis: Int64, logger: Logger) {
         counter.increment()
         gauge.record(aheadMillis)
-        let unlogged: Int? = state.withLock { state in
+        let unlogged = state.withLock { state in
             state.refusals += 1
-            if let last = state.lastWarningMillis, nowMillis - last < 10_000 {
-                state.unlogged += 1
-                return nil
-            }
-            defer { state.unlogged = 0 }
-            state.lastWarningMillis = nowMillis
-            return state.unlogged
+            return state.warnings.admit(0, nowMillis: nowMillis)
         }
         guard let unlogged else { return }
         logger.error(
@@ -70,8 +63,7 @@ extension Node {
     /// How far this node's clock is ahead of its wall clock, in milliseconds (0 when it is not).
     /// Past `maxClockOffsetMillis` local writes are refused with `UNAVAILABLE`.
     public var clockAheadMillis: Int64 {
-        let wall = wallClock.nowMillis()
-        let clock = Int64(clamping: committedPosition.clock.physicalMillis)
-        return max(0, clock - wall)
+        let clock = HybridLogicalClock(last: committedPosition.clock, maxOffsetMillis: settings.maxClockOffsetMillis)
+        return Int64(clamping: clock.millisAhead(ofWall: UInt64(clamping: wallClock.nowMillis())))
     }
 }

@@ -93,10 +93,10 @@ extension ReplicationEngine {
     func drop(reason: String, from source: PeerAddress) {
         statistics.dropped[reason, default: 0] += 1
         metrics.dropped(reason: reason)
-        if let unlogged = dropWarnings.shouldWarn(reason: reason, nowMillis: node.wallClock.nowMillis()) {
+        if let warning = dropWarnings.warning(reason: reason, nowMillis: node.wallClock.nowMillis()) {
             logger.warning(
-                "dropped a datagram: \(DropWarnings.hint(for: reason))",
-                metadata: ["reason": "\(reason)", "from": "\(source)", "unlogged_since_last": "\(unlogged)"])
+                "dropped a datagram: \(warning.hint)",
+                metadata: ["reason": "\(reason)", "from": "\(source)", "unlogged_since_last": "\(warning.unlogged)"])
         } else {
             logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
         }
