@@ -42,6 +42,9 @@ public final class SimulatedCluster: @unchecked Sendable {
     public let peers: [Peer]
     public let seed: UInt64
     public var settings: ReplicationSettings
+    /// The seeds of each peer, by index, for peers that should not join the default way (every
+    /// peer through peer 0, peer 0 through peer 1). Read at each start. Default empty.
+    public var seedsByPeer: [Int: [Int]] = [:]
 
     /// Creates `count` peers; call ``startAll()`` next.
     public init(seed: UInt64, count: Int, settings: ReplicationSettings = SimulatedCluster.defaultSettings) {
@@ -74,7 +77,7 @@ public final class SimulatedCluster: @unchecked Sendable {
         syncClocks(to: network.now)
         var settings = self.settings
         let seedPeer = peer.index == 0 ? (peers.count > 1 ? peers[1] : nil) : peers[0]
-        settings.seeds = seedPeer.map { [$0.address] } ?? []
+        settings.seeds = seedsByPeer[peer.index].map { $0.map { peers[$0].address } } ?? seedPeer.map { [$0.address] } ?? []
         var nodeSettings = Node.Settings()
         nodeSettings.sweepIntervalMillis = 0
         var idGenerator = SeededGenerator(seed: seed &+ UInt64(peer.index) &* 0x9E37)
@@ -102,16 +105,21 @@ public final class SimulatedCluster: @unchecked Sendable {
         peer.node = nil
     }
 
+    /// Stops a peer cleanly, as SIGTERM stops `starling serve`: it leaves the cluster (telling a
+    /// few members) and persists its progress. ``start(_:)`` restarts it.
+    public func stop(_ peer: Peer) async {
+        syncClocks(to: network.now)
+        if let engine = peer.engine { await engine.stop() }
+        network.attach(peer.address, nil)
+        peer.bumpGeneration()
+        if let node = peer.node { await node.close() }
+        peer.engine = nil
+        peer.node = nil
+    }
+
     /// Stops every peer cleanly.
     public func stopAll() async {
-        for peer in peers {
-            if let engine = peer.engine { await engine.stop() }
-            network.attach(peer.address, nil)
-            peer.bumpGeneration()
-            if let node = peer.node { await node.close() }
-            peer.engine = nil
-            peer.node = nil
-        }
+        for peer in peers { await stop(peer) }
     }
 
     /// Runs a write on a peer and tells its engine (production does this through a commit observer).

@@ -15,6 +15,9 @@ struct MembershipSimulator {
         var nextTickMillis: Int64?
         /// Every member change this peer reported: (time, directive).
         var changes: [(millis: Int64, directive: Membership.Directive)] = []
+        /// The address of every member this peer ever reported live, in order: what the shell
+        /// persists (its peers table is never pruned) and a restart adds to the seeds.
+        var persisted: [PeerAddress] = []
     }
 
     /// A message on its way.
@@ -65,7 +68,19 @@ struct MembershipSimulator {
         }
     }
 
+    /// Starts one peer now (for tests that choose each start time).
+    mutating func start(_ index: Int) {
+        handle(peers[index].membership.start(nowMillis: now), of: index)
+    }
+
     // MARK: Faults
+
+    /// Stops a peer gracefully: it leaves (telling a few members), then goes down as a stopped
+    /// process does.
+    mutating func leave(_ index: Int) {
+        handle(peers[index].membership.leave(nowMillis: now), of: index)
+        kill(index)
+    }
 
     /// Stops a peer: it sends nothing, receives nothing and stops ticking.
     mutating func kill(_ index: Int) {
@@ -74,10 +89,13 @@ struct MembershipSimulator {
     }
 
     /// Restarts a killed peer with a fresh machine at incarnation 0, same identity and address.
-    mutating func restart(_ index: Int) {
+    /// - Parameter withPersistedPeers: whether the seeds include the addresses of every member it
+    ///   knew before, as ``ReplicationEngine`` seeds a restarted node from its peers table.
+    mutating func restart(_ index: Int, withPersistedPeers: Bool = false) {
         let peer = peers[index]
+        let seeds = peer.seeds + (withPersistedPeers ? peer.persisted : [])
         peers[index].membership = Membership(
-            me: peer.id, address: peer.address, seeds: peer.seeds, settings: settings, randomSeed: random.next())
+            me: peer.id, address: peer.address, seeds: seeds, settings: settings, randomSeed: random.next())
         peers[index].up = true
         handle(peers[index].membership.start(nowMillis: now), of: index)
     }
@@ -152,7 +170,12 @@ struct MembershipSimulator {
                 send(message, from: index, to: address)
             case .scheduleTick(let after):
                 peers[index].nextTickMillis = now + after
-            case .memberChanged, .memberRemoved:
+            case .memberChanged(let update):
+                peers[index].changes.append((now, directive))
+                if update.status == .alive || update.status == .suspect, !peers[index].persisted.contains(update.address) {
+                    peers[index].persisted.append(update.address)
+                }
+            case .memberRemoved:
                 peers[index].changes.append((now, directive))
             }
         }

@@ -178,7 +178,7 @@ import Testing
         #expect(acks(a.received(.ack(ack.ack), from: id(2), nowMillis: 3)).isEmpty)
     }
 
-    @Test func unreachableMemberBecomesSuspectThenDeadThenIsForgotten() throws {
+    @Test func unreachableMemberBecomesSuspectThenDeadAndIsForgottenOnceAnotherIsLive() throws {
         var a = machine(1, knowing: [2])
         _ = a.start(nowMillis: 0)
         #expect(pings(a.tick(nowMillis: 1_000)).count == 1)  // lost
@@ -191,9 +191,20 @@ import Testing
         #expect(changes(a.tick(nowMillis: 6_999)).isEmpty)
         #expect(changes(a.tick(nowMillis: 7_000)) == [.memberChanged(update(2, 0, .dead))])
         #expect(a.counters.membersDeclaredDead == 1 && a.liveMembers.isEmpty)
-        #expect(changes(a.tick(nowMillis: 66_999)).isEmpty)
-        #expect(changes(a.tick(nowMillis: 67_000)) == [.memberRemoved(id(2))])
-        #expect(a.members.isEmpty)
+        // Its only member is dead and it has no seed: the dead member is its only way back, so
+        // it is pinged every reconnect interval (told first that it is considered dead, so a
+        // live one refutes) and kept past its retention.
+        let retry = try #require(pings(a.tick(nowMillis: 11_999)).first { $0.to == address(2) })
+        #expect(retry.ping.gossip.first == update(2, 0, .dead))
+        let late = a.tick(nowMillis: 67_000)
+        #expect(changes(late).isEmpty && a.member(id(2)) == update(2, 0, .dead))
+        #expect(pings(late).contains { $0.to == address(2) })
+        #expect(late.last == .scheduleTick(afterMillis: 1_000), "no removal deadline in the past to spin on")
+        // Once another member is live, its retention (timed from its death) is over at once.
+        let hello = Ping(probeID: 9, senderAddress: address(3), senderIncarnation: 0, gossip: [])
+        #expect(changes(a.received(.ping(hello), from: id(3), nowMillis: 67_001)) == [.memberChanged(alive(3))])
+        #expect(changes(a.tick(nowMillis: 67_002)) == [.memberRemoved(id(2))])
+        #expect(a.members == [alive(3)])
     }
 
     @Test func suspectedMemberThatIsAliveRefutesWithAHigherIncarnation() throws {

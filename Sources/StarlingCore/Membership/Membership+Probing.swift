@@ -31,10 +31,12 @@ extension Membership {
     /// indirect probes through up to ``Settings/indirectProbeCount`` random alive members; a
     /// probe with no ack by the end of its period makes an alive target suspect; suspects past
     /// ``Settings/suspicionTimeoutMillis`` are declared dead; dead and left members past
-    /// ``Settings/deadMemberRetentionMillis`` are removed. Then, once per period, the next
-    /// member in the shuffled round-robin is pinged (every seed instead, while no member is
-    /// live), and once per ``Settings/reconnectIntervalMillis`` one remembered dead member or
-    /// one seed that is not a live member is pinged, so healed partitions merge.
+    /// ``Settings/deadMemberRetentionMillis`` are removed (dead ones only while some member is
+    /// live). Then, once per period, the next member in the shuffled round-robin is pinged
+    /// (every seed instead, while no member is live), and once per
+    /// ``Settings/reconnectIntervalMillis`` one remembered dead member or one seed that is not a
+    /// live member is pinged, so healed partitions merge (while no member is live, one dead
+    /// member: the seeds have their ping every period).
     /// This peer MUST NOT probe itself.
     /// - Parameter nowMillis: the current time in milliseconds.
     /// - Returns: the messages to send, member changes, and exactly one
@@ -143,22 +145,27 @@ extension Membership {
     }
 
     /// Pings one remembered dead member (telling it that it is considered dead, so a live one
-    /// refutes) or one seed whose address no live member has. Nothing while no member is live:
-    /// then every seed is pinged each period anyway.
+    /// refutes) or one seed whose address no live member has: the next of them in turn (dead
+    /// members by id, then seeds), so each is pinged at least once every `count` reconnect
+    /// intervals.
+    ///
+    /// It MUST go on while no member is live: then every seed is pinged each period anyway, but
+    /// the dead are pinged only here, and once the seeds are gone for good (two peers whose only
+    /// seed left, then lost each other) a remembered dead member is the only way back.
     mutating func reconnect(into directives: inout [Directive]) {
-        guard !probeOrder.isEmpty else { return }
         let members = self.members
         let dead = members.filter { $0.status == .dead }
         let liveAddresses = Set(members.filter { Self.isLive($0.status) }.map(\.address))
-        let seeds = self.seeds.filter { !liveAddresses.contains($0) }
+        let seeds = probeOrder.isEmpty ? [] : self.seeds.filter { !liveAddresses.contains($0) }
         guard !dead.isEmpty || !seeds.isEmpty else { return }
-        let pick = random.next(below: dead.count + seeds.count)
+        let turn = reconnectTurn % (dead.count + seeds.count)
+        reconnectTurn &+= 1
         counters.probesSent += 1
-        if pick < dead.count {
-            let target = dead[pick]
+        if turn < dead.count {
+            let target = dead[turn]
             directives.append(ping(probeID: newProbeID(), to: target.address, recipient: target.id, correction: target))
         } else {
-            directives.append(ping(probeID: newProbeID(), to: seeds[pick - dead.count], recipient: nil))
+            directives.append(ping(probeID: newProbeID(), to: seeds[turn - dead.count], recipient: nil))
         }
     }
 

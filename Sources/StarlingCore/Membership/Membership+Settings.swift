@@ -44,15 +44,18 @@ extension Membership {
 
         /// How long dead and left members are remembered before they are removed, in
         /// milliseconds. While remembered, stale gossip cannot bring them back, and dead members
-        /// are still pinged now and then so a healed partition merges again. Default 60,000 ms;
-        /// at least 0.
+        /// are still pinged now and then so a healed partition merges again. A peer with no live
+        /// member keeps its dead members past this, since they may be its only way back (its
+        /// seeds may be gone for good); their retention resumes once a member is live. Default
+        /// 60,000 ms; at least 0.
         public var deadMemberRetentionMillis: Int64 = 60_000 {
             didSet { deadMemberRetentionMillis = max(0, deadMemberRetentionMillis) }
         }
 
         /// How often one remembered dead member, or one seed that is not a live member, is
         /// pinged, in milliseconds, so that the two sides of a healed partition find each other
-        /// again. Default 5,000 ms; at least 1.
+        /// again; also while no member is live (the seeds are then pinged every period, and the
+        /// dead at this interval). Default 5,000 ms; at least 1.
         public var reconnectIntervalMillis: Int64 = 5_000 {
             didSet { reconnectIntervalMillis = max(1, reconnectIntervalMillis) }
         }

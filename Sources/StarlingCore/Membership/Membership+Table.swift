@@ -81,22 +81,36 @@ extension Membership {
 
     /// Declares suspects dead whose suspicion timed out, then forgets dead and left members
     /// past their retention.
+    ///
+    /// While no member is live, dead members MUST NOT be forgotten: they are this peer's only
+    /// way back to its cluster when its seeds are gone (the seeds may have left for good, and
+    /// members learned by gossip are not seeds), so ``reconnect(into:)`` keeps pinging them.
+    /// Once a member is live again their retention resumes, timed from their death. Left
+    /// members are forgotten regardless: they said they are not coming back.
     mutating func expireMembers(nowMillis: Int64, into directives: inout [Directive]) {
+        // Deaths first, so that removals see whether any member is still live.
         for id in table.keys.sorted() {
-            guard let record = table[id] else { continue }
-            switch record.update.status {
-            case .suspect where nowMillis >= Self.adding(settings.suspicionTimeoutMillis, to: record.changedMillis):
-                counters.membersDeclaredDead += 1
-                mark(id, as: .dead, nowMillis: nowMillis, into: &directives)
-            case .dead, .left:
-                let removal = Self.adding(settings.deadMemberRetentionMillis, to: record.changedMillis)
-                guard nowMillis >= removal else { continue }
-                table[id] = nil
-                gossipQueue[id] = nil
-                directives.append(.memberRemoved(id))
-            case .alive, .suspect:
-                continue
-            }
+            guard let record = table[id], record.update.status == .suspect,
+                nowMillis >= Self.adding(settings.suspicionTimeoutMillis, to: record.changedMillis)
+            else { continue }
+            counters.membersDeclaredDead += 1
+            mark(id, as: .dead, nowMillis: nowMillis, into: &directives)
+        }
+        for id in table.keys.sorted() {
+            guard let record = table[id], let removal = removalMillis(of: record), nowMillis >= removal else { continue }
+            table[id] = nil
+            gossipQueue[id] = nil
+            directives.append(.memberRemoved(id))
+        }
+    }
+
+    /// When a dead or left member is due for removal; nil for a dead member while no member is
+    /// live (kept: see ``expireMembers(nowMillis:into:)``) and for live members.
+    func removalMillis(of record: Record) -> Int64? {
+        switch record.update.status {
+        case .alive, .suspect: nil
+        case .dead where probeOrder.isEmpty: nil
+        case .dead, .left: Self.adding(settings.deadMemberRetentionMillis, to: record.changedMillis)
         }
     }
 
@@ -106,7 +120,7 @@ extension Membership {
             switch record.update.status {
             case .alive: nil
             case .suspect: Self.adding(settings.suspicionTimeoutMillis, to: record.changedMillis)
-            case .dead, .left: Self.adding(settings.deadMemberRetentionMillis, to: record.changedMillis)
+            case .dead, .left: removalMillis(of: record)
             }
         }.min()
     }

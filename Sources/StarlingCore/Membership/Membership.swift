@@ -14,7 +14,9 @@
 ///   ``Settings/indirectProbeCount`` other members are asked to ping it. No ack, direct or
 ///   relayed, by the end of the period: it becomes suspect. A suspect that does not refute
 ///   within ``Settings/suspicionTimeoutMillis`` is declared dead; dead and left members are
-///   removed after ``Settings/deadMemberRetentionMillis``.
+///   removed after ``Settings/deadMemberRetentionMillis`` (the dead not while no member is
+///   live: then they may be the only way back). Remembered dead members and seeds that are not
+///   live members are pinged every ``Settings/reconnectIntervalMillis``, so partitions heal.
 /// - Changes spread as gossip piggybacked on every SWIM message (and on replication traffic
 ///   through ``gossip()``). Higher incarnations win; at equal incarnation the worse status wins.
 /// - Only a member raises its own incarnation: to refute gossip that it is suspect, dead or
@@ -51,6 +53,8 @@ public struct Membership: Sendable {
     var lastProbeID: UInt64 = 0
     var nextProbeMillis: Int64?
     var nextReconnectMillis: Int64?
+    /// Counts reconnect pings: which dead member or seed is next (see ``reconnect(into:)``).
+    var reconnectTurn = 0
     var random: SplitMix64
 
     /// Creates the machine; call ``start(nowMillis:)`` next.
