@@ -124,6 +124,7 @@ let package = Package(
                 "Starling",
                 "StarlingCore",
                 "StarlingTestKit",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import Starling
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 @testable import StarlingCLI
@@ -60,6 +62,8 @@ private let samples: [String: (toml: String, text: String)] = [
     "data_dir": (#""/var/lib/starling""#, "/var/lib/starling"),
     "stores": (#"["users", "sessions"]"#, "users,sessions"),
     "durability": (#""power""#, "power"),
+    "check_on_open": ("false", "false"),
+    "reinitialize": ("true", "true"),
     "http": (#""127.0.0.2:8080""#, "127.0.0.2:8080"),
     "allow_remote_http": ("true", "true"),
     "allow_insecure_gossip": ("true", "true"),
@@ -104,6 +108,8 @@ struct ConfigTests {
         #expect(configuration.maxBodyBytes == nil)
         #expect(configuration.policyFile == nil)
         #expect(!configuration.allowRemoteHTTP)
+        #expect(configuration.nodeSettings.storage.checkOnOpen)
+        #expect(!configuration.nodeSettings.storage.reinitialize)
         #expect(shown(configuration, "log_level") == #""info""#)
         #expect(configuration.origins.isEmpty)
         #expect(configuration.configFile == nil)
@@ -152,7 +158,8 @@ struct ConfigTests {
             let flagValue: SettingValue =
                 switch setting.name {
                 case "stores", "join": .list(text.split(separator: ",").map(String.init))
-                case "allow_remote_http", "allow_insecure_gossip": .boolean(true)
+                case "allow_remote_http", "allow_insecure_gossip", "reinitialize": .boolean(true)
+                case "check_on_open": .boolean(false)
                 default: .unparsed(text)
                 }
             let fromFlag = try resolve(flags: allow.merging([setting.name: flagValue]) { $1 }, files: files)
@@ -174,6 +181,8 @@ struct ConfigTests {
         let node = configuration.nodeSettings
         #expect(node.stores == ["default", "users", "sessions"])
         #expect(node.storage.durability == .power)
+        #expect(!node.storage.checkOnOpen)
+        #expect(node.storage.reinitialize)
         #expect(node.limits.maxKeyBytes == 200)
         #expect(node.limits.maxValueBytes == 5_000)
         #expect(node.maxClockOffsetMillis == 120_000)
@@ -219,6 +228,9 @@ struct ConfigTests {
             (nil, [:], ["http": .unparsed("0.0.0.0:7070")], "http", .flag("--http"), "not a loopback address"),
             (nil, ["STARLING_ALLOW_REMOTE_HTTP": "maybe"], [:], "allow_remote_http",
              .environment("STARLING_ALLOW_REMOTE_HTTP"), #"must be true or false, not "maybe""#),
+            (nil, ["STARLING_REINITIALIZE": "please"], [:], "reinitialize", .environment("STARLING_REINITIALIZE"),
+             #"must be true or false, not "please""#),
+            (#"check_on_open = "no""#, [:], [:], "check_on_open", file, #"must be true or false, not "no""#),
             (nil, [:], ["gossip": .unparsed("127.0.0.1:99999")], "gossip", .flag("--gossip"), "must be HOST:PORT"),
             (#"advertise = "0.0.0.0:7946""#, [:], [:], "advertise", file, "not the wildcard"),
             (nil, ["STARLING_JOIN": "10.0.0.1:1,nope"], [:], "join", .environment("STARLING_JOIN"),
@@ -406,6 +418,19 @@ struct ConfigTests {
         #expect(flagged.insecureGossipRisk?.contains("bypass") == true)
     }
 
+    @Test("reinitialize is off unless a source sets it, and --no-reinitialize overrides a file that does")
+    func reinitializeFromEverySource() throws {
+        #expect(try !resolve(toml: "").nodeSettings.storage.reinitialize)
+        #expect(try resolve(toml: "reinitialize = true").nodeSettings.storage.reinitialize)
+        #expect(try resolve(environment: ["STARLING_REINITIALIZE": "1"]).nodeSettings.storage.reinitialize)
+        let flag = try resolve(flags: try Serve.parse(["--reinitialize"]).givenFlags())
+        #expect(flag.nodeSettings.storage.reinitialize && flag.origin(of: "reinitialize") == .flag("--reinitialize"))
+        let overridden = try resolve(toml: "reinitialize = true", flags: try Serve.parse(["--no-reinitialize"]).givenFlags())
+        #expect(!overridden.nodeSettings.storage.reinitialize)
+        let unchecked = try resolve(flags: try Serve.parse(["--no-check-on-open"]).givenFlags())
+        #expect(!unchecked.nodeSettings.storage.checkOnOpen)
+    }
+
     @Test("the configuration file comes from --config, else STARLING_CONFIG")
     func configFileSource() throws {
         let files = ["a.toml": #"data_dir = "a""#, "b.toml": #"data_dir = "b""#]
@@ -444,6 +469,15 @@ struct ConfigTests {
             #expect(reference.contains("| `\(setting.name)` | `\(setting.environmentVariable)` | `\(setting.flag)"))
         }
         #expect(reference.contains("`STARLING_CONFIG`"))
+    }
+
+    @Test("the serve configuration article holds the settings reference as the code prints it")
+    func articleHoldsTheReference() throws {
+        let path = Fixtures.repositoryRoot + "/Sources/StarlingHTTP/StarlingHTTP.docc/ServeConfiguration.md"
+        let article = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(
+            article.contains(ServeSetting.markdownReference().trimmingCharacters(in: .whitespacesAndNewlines)),
+            "regenerate the table with `starling serve --print-settings-reference`")
     }
 
     @Test("durations are an integer and a unit")

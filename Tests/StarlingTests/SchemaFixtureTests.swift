@@ -33,7 +33,7 @@ import Testing
         try await cache.clear()
         try await cache.set("after-clear", 2)
         await node.close()
-        for file in ["LOCK", "starling.db-shm", "starling.db-wal"] {
+        for file in ["LOCK", "node.id", "starling.db-shm", "starling.db-wal"] {
             try? FileManager.default.removeItem(atPath: directory + "/" + file)
         }
     }

@@ -34,13 +34,21 @@ public final class Node: Sendable {
     public var storeNamesSorted: [String] { storeIDs.keys.sorted() }
 
     /// Opens (creating if needed) the node whose data lives in `directory`.
+    ///
+    /// A new directory gets `starling.db` and `node.id`, the node's identity recorded apart from
+    /// the database. A directory that was initialised but lost its database (missing, or emptied),
+    /// holds a write-ahead log without its database, or whose database belongs to another node is
+    /// refused, never started empty; so is a corrupt database. `settings.storage.reinitialize`
+    /// moves such files aside and starts the node empty under a new id.
     /// - Parameters:
     ///   - directory: the data directory; created with its parents if missing.
     ///   - settings: storage, limits and stores; `default` is always hosted.
     ///   - clock: the wall clock; tests pass a manual one. Default: the system clock.
     ///   - logger: where the node logs. Default: a logger labelled `starling`.
-    /// - Throws: `UNAVAILABLE` if another process holds the directory or storage cannot be
-    ///   opened; `INVALID` for invalid settings; `INTERNAL` for a database from a newer version.
+    /// - Throws: `UNAVAILABLE` if another process holds the directory, storage cannot be opened,
+    ///   the directory is damaged as above or the database is corrupt (the message names the file
+    ///   and the ways to recover); `INVALID` for invalid settings; `INTERNAL` for a database from a
+    ///   newer version.
     public static func open(
         directory: String,
         settings: Settings = Settings(),
@@ -54,11 +62,11 @@ public final class Node: Sendable {
             throw .unavailable("cannot create the data directory \(directory): \(error.localizedDescription)")
         }
         let lock = try DirectoryLock(directory: directory)
-        let path = directory + "/starling.db"
-        let opened = try StorageOpener.open(path: path, settings: settings)
+        let files = DataDirectory(path: directory)
+        let opened = try StorageOpener.open(files, settings: settings, clock: clock, logger: logger)
         return Node(
-            directory: directory, settings: settings, clock: clock, logger: logger, lock: lock, path: path,
-            opened: opened)
+            directory: directory, settings: settings, clock: clock, logger: logger, lock: lock,
+            path: files.database, opened: opened)
     }
 
     private init(

@@ -52,6 +52,24 @@ public struct StorageSettings: Sendable {
     /// Writes beyond it fail with `UNAVAILABLE` and change nothing. Default nil.
     public var maxDatabaseBytes: Int64?
 
+    /// Whether opening an existing database first reads all of it with `PRAGMA quick_check`, so a
+    /// corrupt file is refused at start (`UNAVAILABLE`, naming the file and how to recover) rather
+    /// than found by some later read or write. Measured: about 80 ms for 100,000 keys (16 MB) and
+    /// 0.3 s for 1,000,000 keys (170 MB) with the file in the page cache; turn it off only for a
+    /// database so large that the check delays starts too much. Default true.
+    public var checkOnOpen = true
+
+    /// Whether to start over in a data directory that cannot be opened as it is: one that was
+    /// initialised (it has `node.id`) but whose `starling.db` is missing or empty, a write-ahead
+    /// log or shared-memory file without its database, an identity that names another node than
+    /// the database, or a corrupt database. Its files are renamed aside with a timestamp suffix
+    /// (`starling.db.aside-20260102T130405Z`, never deleted), the move is logged, and the node
+    /// starts empty under a new id for the cluster to re-replicate to. A directory that opens as it
+    /// is stays as it is; with this set its open runs `PRAGMA quick_check` even without
+    /// ``checkOnOpen``, so corruption anywhere in the file is found. Default false: such a directory is refused with `UNAVAILABLE`
+    /// naming the file and these options.
+    public var reinitialize = false
+
     /// Creates settings with every default.
     public init() {}
 }

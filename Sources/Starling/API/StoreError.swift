@@ -67,6 +67,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         /// This node's own clock is further than `maxClockOffsetMillis` ahead of its wall clock
         /// (by `millis`), so it refuses local writes.
         case clockAhead(millis: Int64)
+        /// The data directory was initialised but its files are missing, empty, orphaned or
+        /// belong to another node: the node refuses to start rather than start empty.
+        case damagedDataDirectory
+        /// SQLite reported the database file corrupt or not a database.
+        case corruptDatabase
     }
 
     /// The precise cause, when the package needs to tell one `INVALID` from another.

@@ -7,18 +7,22 @@ internal import CStarlingSQLite
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
+    /// The database file, named in errors.
+    let path: String
 
-    /// Opens (and with `readOnly == false` creates) the database at `path`.
+    /// Opens the database at `path`: read-only, read-write, or read-write creating the file if
+    /// it is missing (`create`, only for a data directory that has no database yet).
     /// - Throws: ``SQLiteError``; the handle is closed on failure.
-    init(path: String, readOnly: Bool) throws(SQLiteError) {
+    init(path: String, readOnly: Bool, create: Bool = false) throws(SQLiteError) {
+        self.path = path
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)"
             sqlite3_close_v2(db)
-            throw SQLiteError(code: rc, extendedCode: rc, message: message, statement: nil)
+            throw SQLiteError(code: rc, extendedCode: rc, message: message, statement: nil, database: path)
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
@@ -74,6 +78,6 @@ final class SQLiteConnection {
     func error(_ rc: Int32, _ sql: String?) -> SQLiteError {
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection"
         let extended = handle.map { sqlite3_extended_errcode($0) } ?? rc
-        return SQLiteError(code: rc, extendedCode: extended, message: message, statement: sql)
+        return SQLiteError(code: rc, extendedCode: extended, message: message, statement: sql, database: path)
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import StarlingCore
 
 /// Opens the writer connection of a data directory: connection settings, schema migration,
@@ -9,10 +10,49 @@ enum StorageOpener {
         var storeIDs: [String: StoreID]
     }
 
-    static func open(path: String, settings: NodeSettings) throws(StoreError) -> Opened {
+    /// Opens the database of `directory`, creating it (and the identity file) in a new one.
+    ///
+    /// With `settings.storage.reinitialize`, a directory refused for its files (missing, empty
+    /// or orphaned database files, a foreign identity, corruption) has them moved aside and is
+    /// opened as a new one; both the refusal and the move are logged.
+    /// - Throws: `UNAVAILABLE` for a damaged directory or a corrupt database (naming the file and
+    ///   the ways to recover) and for storage that cannot be opened; `INTERNAL` for a newer schema.
+    static func open(
+        _ directory: DataDirectory, settings: NodeSettings, clock: any WallClock, logger: Logger
+    ) throws(StoreError) -> Opened {
+        guard settings.storage.reinitialize else {
+            return try openInPlace(directory, settings: settings, verify: settings.storage.checkOnOpen, logger: logger)
+        }
+        do throws(StoreError) {
+            let opened = try openInPlace(directory, settings: settings, verify: true, logger: logger)
+            logger.notice(
+                "reinitialize is set, but the data directory opened as it is: nothing was moved",
+                metadata: ["directory": "\(directory.path)"])
+            return opened
+        } catch let error where error.detail == .damagedDataDirectory || error.detail == .corruptDatabase {
+            logger.warning(
+                "re-initialising the data directory", metadata: ["directory": "\(directory.path)", "reason": "\(error.message)"])
+            let moved = try directory.moveAside(stamp: DataDirectory.stamp(millis: clock.nowMillis()))
+            for file in moved {
+                logger.warning("moved aside", metadata: ["file": "\(file.from)", "to": "\(file.to)"])
+            }
+            let opened = try openInPlace(directory, settings: settings, verify: false, logger: logger)
+            logger.warning(
+                "re-initialised the data directory: the node starts empty under a new id",
+                metadata: ["directory": "\(directory.path)", "node": "\(opened.state.nodeID)"])
+            return opened
+        }
+    }
+
+    /// Opens `directory` as its files are, refusing a damaged one.
+    private static func openInPlace(
+        _ directory: DataDirectory, settings: NodeSettings, verify: Bool, logger: Logger
+    ) throws(StoreError) -> Opened {
+        let condition = try directory.inspect()
+        let path = directory.database
         let db: SQLiteConnection
         do {
-            db = try SQLiteConnection(path: path, readOnly: false)
+            db = try SQLiteConnection(path: path, readOnly: false, create: condition == .new)
         } catch {
             throw StoreError(error, while: "opening \(path)")
         }
@@ -23,8 +63,11 @@ enum StorageOpener {
             throw StoreError(error, while: "configuring \(path)")
         }
         do {
+            if verify, condition != .new { try quickCheck(db) }
+            if case .existing(let recorded?) = condition { try checkIdentity(db, directory, recorded) }
             try Schema.migrate(db, path: path)
             let opened = try loadState(db, settings: settings)
+            try recordIdentity(opened.state.nodeID, directory, condition, logger: logger)
             return opened
         } catch let error as StoreError {
             db.close()
@@ -113,7 +156,7 @@ enum StorageOpener {
         }
     }
 
-    private static func metaValue(_ db: SQLiteConnection, _ name: String) throws -> Int64? {
+    static func metaValue(_ db: SQLiteConnection, _ name: String) throws(SQLiteError) -> Int64? {
         let statement = try db.statement("SELECT value FROM meta WHERE name = ?1")
         defer { statement.reset() }
         statement.bind(1, text: name)

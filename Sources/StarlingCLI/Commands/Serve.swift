@@ -24,6 +24,11 @@ struct Serve: AsyncParsableCommand {
             from an environment variable STARLING_<SETTING> (lists comma-separated); flags win over \
             the environment, which wins over the file. Unknown keys and variables are refused.
 
+            A data directory that was initialised (it has node.id) but lost its starling.db, holds \
+            a write-ahead log without its database, belongs to another node, or whose database is \
+            corrupt is refused with a message naming the file; restore a backup, or start once with \
+            --reinitialize to move the old files aside (renamed, never deleted) and start empty.
+
             Examples:
               starling serve
               starling serve --data-dir /var/lib/starling --gossip 0.0.0.0:7946 \\
@@ -44,6 +49,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(ServeSetting.help("durability"), valueName: "process|power"))
     var durability: String?
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(ServeSetting.help("check_on_open")))
+    var checkOnOpen: Bool?
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(ServeSetting.help("reinitialize")))
+    var reinitialize: Bool?
 
     @Option(help: ArgumentHelp(ServeSetting.help("http"), valueName: "host:port"))
     var http: String?
@@ -132,6 +143,8 @@ struct Serve: AsyncParsableCommand {
         if !seeds.isEmpty { flags["join"] = .list(seeds) }
         if let allowRemoteHttp { flags["allow_remote_http"] = .boolean(allowRemoteHttp) }
         if let allowInsecureGossip { flags["allow_insecure_gossip"] = .boolean(allowInsecureGossip) }
+        if let checkOnOpen { flags["check_on_open"] = .boolean(checkOnOpen) }
+        if let reinitialize { flags["reinitialize"] = .boolean(reinitialize) }
         return flags
     }
 
@@ -190,12 +203,14 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw Self.failure("\(error.kind.name): \(error.message)")
         }
+        // Catch SIGTERM before announcing readiness: a supervisor may send it at once.
+        let signals = SignalWaiter()
         let stores = peer.node.storeNamesSorted.joined(separator: ", ")
         LineOutput.emit(
             "starling node \(peer.node.id) serving \(stores) from \(configuration.dataDir); "
                 + "gossip on \(peer.replication.boundAddress); HTTP on \(configuration.http.host):\(peer.httpPort); "
                 + "Ctrl-C to stop")
-        await SignalWaiter.waitForTermination()
+        await signals.wait()
         LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
         await peer.shutdown()
     }

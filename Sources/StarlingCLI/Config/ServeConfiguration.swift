@@ -13,6 +13,8 @@ struct ServeConfiguration {
     /// Stores hosted besides `default`.
     var stores: [String] = []
     var durability = StorageSettings.Durability.process
+    var checkOnOpen = StorageSettings().checkOnOpen
+    var reinitialize = StorageSettings().reinitialize
     var http = PeerAddress(host: "127.0.0.1", port: 7070)
     var allowRemoteHTTP = false
     var gossip = ReplicationSettings().bind
@@ -50,11 +52,14 @@ struct ServeConfiguration {
     /// Where `setting`'s value came from.
     func origin(of setting: String) -> SettingOrigin { origins[setting] ?? .defaultValue }
 
-    /// The node's settings: stores, durability, limits, clock offset.
+    /// The node's settings: stores, storage (durability, open-time check, re-initialising),
+    /// limits, clock offset.
     var nodeSettings: NodeSettings {
         var settings = NodeSettings()
         for store in stores where !settings.stores.contains(store) { settings.stores.append(store) }
         settings.storage.durability = durability
+        settings.storage.checkOnOpen = checkOnOpen
+        settings.storage.reinitialize = reinitialize
         settings.limits.maxKeyBytes = maxKeyBytes
         settings.limits.maxValueBytes = maxValueBytes
         settings.maxClockOffsetMillis = UInt64(maxClockOffsetMillis)

@@ -12,6 +12,16 @@ extension ServeSetting {
                 "durability", \.durability, .durability,
                 doc: "What an acknowledged write survives: a crash of the process, or a power loss (fsync)."),
             ServeSetting(
+                "check_on_open", \.checkOnOpen, .boolean,
+                doc: "Read the whole database with `PRAGMA quick_check` at start, so a corrupt file is refused "
+                    + "before the node serves (about 0.3 s per million keys)."),
+            ServeSetting(
+                "reinitialize", \.reinitialize, .boolean,
+                doc: "Start over in a data directory that is refused as it is (database missing, emptied, "
+                    + "corrupt or another node's; a log without its database): its files are renamed aside "
+                    + "with a timestamp suffix, never deleted, and the node starts empty under a new id. "
+                    + "A healthy directory is opened as it is."),
+            ServeSetting(
                 "http", \.http, .address,
                 doc: "TCP address of the HTTP API; a non-loopback host needs `policy_file` or `allow_remote_http`."),
             ServeSetting(
