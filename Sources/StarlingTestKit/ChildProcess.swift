@@ -59,17 +59,30 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends `signal` (9, SIGKILL, by default) and waits for the process to exit.
-    public func kill(_ signal: Int32 = 9) {
+    /// Sends `signal` (9, SIGKILL, by default) and waits for the process to exit (see
+    /// ``waitForExit(timeout:)``).
+    public func kill(_ signal: Int32 = 9, timeout: Duration = .seconds(60)) {
         Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        guard waitForExit(timeout: timeout) != Self.didNotExit else { return }
         pipe.fileHandleForReading.readabilityHandler = nil
         received(pipe.fileHandleForReading.readDataToEndOfFile())
     }
 
-    /// Waits for the process to exit and returns its status.
-    public func waitForExit() -> Int32 {
-        process.waitUntilExit()
+    /// What ``waitForExit(timeout:)`` returns for a process that outlived its deadline.
+    public static let didNotExit = Int32.min
+
+    /// Waits for the process to exit and returns its status; a process still running after
+    /// `timeout` is killed and ``didNotExit`` returned, so a test that expects an exit fails
+    /// instead of hanging the suite.
+    public func waitForExit(timeout: Duration = .seconds(60)) -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                Foundation.kill(process.processIdentifier, SIGKILL)
+                return Self.didNotExit
+            }
+            usleep(10_000)  // polling for the exit, with the deadline above
+        }
         return process.terminationStatus
     }
 
