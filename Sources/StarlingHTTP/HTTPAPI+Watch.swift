@@ -10,7 +10,8 @@ extension HTTPAPI {
     /// Each change is `id: <seq>`, `event: change`, `data: <event object>`; a `Last-Event-ID`
     /// header (a reconnecting `EventSource`) takes precedence over `after`. An idle stream sends
     /// `: keep-alive` every ``Settings/watchKeepAlive``. A bad parameter, an unknown store or a
-    /// position the feed can no longer answer is a JSON error before the stream starts; a failure
+    /// position the feed can no longer answer is a JSON error before the stream starts, and so is
+    /// a stream past ``Settings/maxWatchers`` (503 `UNAVAILABLE`, retryable); a failure
     /// after it started is one `event: error` with the error object, then the end of the stream.
     /// The stream ends when the client goes away, the node closes, or the server shuts down.
     func watch(_ request: Request) -> Response {
@@ -26,13 +27,23 @@ extension HTTPAPI {
         } catch {
             return JSONResponse.error(error)
         }
+        guard let slot = watchers.take() else {
+            return JSONResponse.error(
+                .unavailable(
+                    "this server already has \(watchers.limit) watch streams open, the most it allows (max_watchers); "
+                        + "retry later"))
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let keepAlive = settings.watchKeepAlive
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { writer in try await Self.stream(feed, keepAlive: keepAlive, visible: visible, to: &writer) })
+            body: ResponseBody { [slot] writer in
+                // The slot is given back when the body ends or the response is dropped unsent.
+                _ = slot
+                try await Self.stream(feed, keepAlive: keepAlive, visible: visible, to: &writer)
+            })
     }
 
     /// The header a reconnecting `EventSource` sends with the id of the last event it received.

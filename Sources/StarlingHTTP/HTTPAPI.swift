@@ -19,6 +19,21 @@ public struct HTTPAPI: Sendable {
         /// that proxies keep it open. Default 15 seconds.
         public var watchKeepAlive: Duration = .seconds(15)
 
+        /// The most watch streams (`GET /v1/stores/{id}/watch`) open at once; another is refused
+        /// with 503 `UNAVAILABLE` (retryable) until one ends. Default 256.
+        public var maxWatchers = 256
+
+        /// How long a client may take to send a request's head, from its first byte; then the
+        /// server answers 408 and closes the connection. Nil: no limit. Default 10 seconds.
+        public var headerTimeout: Duration? = .seconds(10)
+        /// How long a client may take to send a request's body, from the end of its head; then
+        /// the connection is closed. Nil: no limit. Default 30 seconds.
+        public var bodyTimeout: Duration? = .seconds(30)
+        /// How long a connection may stay open with no request in progress before the server
+        /// closes it. A response being written (a watch stream, a write waiting for its commit)
+        /// is never idle. Nil: no limit. Default 60 seconds.
+        public var idleTimeout: Duration? = .seconds(60)
+
         /// The registry `GET /metrics` exposes and HTTP request metrics are recorded in.
         /// Default nil: no `/metrics` route and no request metrics.
         public var metrics: PrometheusCollectorRegistry?
@@ -37,6 +52,8 @@ public struct HTTPAPI: Sendable {
     public let replication: ReplicationEngine?
     /// The settings.
     public let settings: Settings
+    /// The watch streams open now, against ``Settings/maxWatchers``.
+    let watchers: WatcherSlots
 
     /// Creates the API of `node`.
     /// - Parameters:
@@ -47,6 +64,7 @@ public struct HTTPAPI: Sendable {
         self.node = node
         self.replication = replication
         self.settings = settings
+        self.watchers = WatcherSlots(limit: settings.maxWatchers)
     }
 
     /// The effective request body limit in bytes.

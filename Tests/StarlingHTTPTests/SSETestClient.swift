@@ -28,22 +28,10 @@ final class SSETestClient: @unchecked Sendable {
 
     /// Connects to `127.0.0.1:port`, sends `GET path` with `headers`, and reads the response head.
     init(port: Int, path: String, headers extra: [String: String] = [:], timeout: Int = 20) async throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket() failed: \(errno)") }
-        var time = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(descriptor)
-            throw Failure(description: "connect() to port \(port) failed: \(errno)")
+        do {
+            descriptor = try RawHTTPConnection.connectLoopback(port: port, timeout: timeout)
+        } catch {
+            throw Failure(description: "\(error)")
         }
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         for (name, value) in extra { request += "\(name): \(value)\r\n" }

@@ -1,7 +1,8 @@
 import StarlingCore
 
 extension ChangeFeed {
-    /// Iterates a ``ChangeFeed``: replays stored changes, then waits for commits.
+    /// Iterates a ``ChangeFeed``: replays stored changes, then takes new commits from the node's
+    /// shared feed window (``FeedHub``), read once per commit for every feed.
     public struct Iterator: AsyncIteratorProtocol {
         /// The error iteration throws.
         public typealias Failure = StoreError
@@ -70,10 +71,19 @@ extension ChangeFeed {
                     finish()
                     return .end
                 }
-                let head = node.lastSeq
-                if position < head {
-                    try readPage(head: head)
+                switch try takeFromWindow() {
+                case .rows(let rows, let through):
+                    buffer = try events(rows)
+                    index = 0
+                    position = through
                     continue
+                case .behind:
+                    // Before the shared window: catch up from storage on our own.
+                    let before = position
+                    try readPage(head: node.lastSeq)
+                    if position != before || index < buffer.count { continue }
+                case .caughtUp:
+                    break
                 }
                 if let idleTimeout {
                     if await !registration.signal.wait(timeout: idleTimeout) { return .idle }
@@ -90,6 +100,54 @@ extension ChangeFeed {
         /// ``Step/end``): for a server's graceful shutdown.
         package var stopper: @Sendable () -> Void {
             { [signal = registration.signal] in signal.stop() }
+        }
+
+        /// What the node's shared feed window holds for this feed after `position`.
+        private mutating func takeFromWindow() throws(StoreError) -> FeedWindow.Take {
+            do {
+                let node = feed.store.node
+                return try node.feedHub.take(
+                    after: position, head: node.lastSeq, store: feed.store.storeID, keys: keyRange,
+                    limit: feed.pageSize)
+            } catch {
+                finish()
+                throw error
+            }
+        }
+
+        /// The events of rows taken from the window, classified now as a read of storage would be.
+        /// - Throws: `INTERNAL` for a stored value that is not JSON.
+        private mutating func events(_ rows: [FeedWindow.Row]) throws(StoreError) -> [Event] {
+            let nowMillis = feed.store.node.wallClock.nowMillis()
+            var events: [Event] = []
+            events.reserveCapacity(rows.count)
+            for row in rows {
+                let (kind, encoded, expiresAt) = Event.Kind.classify(
+                    key: row.key, register: row.register, nowMillis: nowMillis)
+                var value: JSONValue?
+                if let encoded {
+                    if let failure = row.decodeFailure {
+                        finish()
+                        throw .internal(
+                            "a stored value of store \"\(feed.store.id)\" is not JSON (\(failure)); please report this")
+                    }
+                    if let decoded = row.decoded {
+                        value = decoded
+                    } else {
+                        do throws(StoreError) {
+                            value = try feed.store.decode(encoded)
+                        } catch {
+                            finish()
+                            throw error
+                        }
+                    }
+                }
+                events.append(
+                    Event(
+                        seq: row.seq, key: row.key, kind: kind, value: value,
+                        version: row.register.latestStamp.version, expiresAt: expiresAt))
+            }
+            return events
         }
 
         /// Reads the next page after `position` into the buffer and advances `position`.

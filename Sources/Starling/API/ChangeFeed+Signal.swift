@@ -1,8 +1,8 @@
 import Synchronization
 
-/// Wakes a feed's iterator when the node commits, closes, or the feed is stopped. It carries no
-/// data, only "look again": the iterator reads what changed from storage, so nothing queues up
-/// however far behind the consumer is.
+/// Wakes a feed's iterator when the shared feed window moves, the node closes, or the feed is
+/// stopped. It carries no data, only "look again": the iterator takes what changed from the window
+/// (or storage), so nothing queues up however far behind the consumer is.
 final class FeedSignal: Sendable {
     private struct State {
         /// A notification arrived while nobody waited; the next wait returns at once.
@@ -82,20 +82,26 @@ final class FeedSignal: Sendable {
     }
 }
 
-/// A feed iterator's registration with the node's commit observers; dropping it unregisters.
-/// The observer holds only the signal, so the registration is not kept alive by the node.
+/// A feed iterator's subscription to its node's ``FeedHub``; dropping it unsubscribes. The hub
+/// holds only the signal, so the registration is not kept alive by the node.
 final class FeedRegistration: Sendable {
     let signal: FeedSignal
-    private let observation: Node.CommitObservation
+    private let hub: FeedHub
+    private let id: Int
+    private let cancelled = Atomic<Bool>(false)
 
     init(node: Node) {
         let signal = FeedSignal()
         self.signal = signal
-        observation = node.observeCommits { _ in signal.notify() }
+        hub = node.feedHub
+        id = hub.subscribe(signal, node: node)
     }
 
-    /// Stops observing commits. Idempotent.
-    func cancel() { observation.cancel() }
+    /// Unsubscribes. Idempotent.
+    func cancel() {
+        guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        hub.unsubscribe(id)
+    }
 
-    deinit { observation.cancel() }
+    deinit { cancel() }
 }

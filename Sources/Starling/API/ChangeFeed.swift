@@ -20,9 +20,12 @@ public import StarlingCore
 /// it as ``Event/Kind/expired``. A `clear()` is one event (empty key) that stands for every key
 /// written before it; the rows it removed are not reported one by one.
 ///
-/// **Memory.** The feed never buffers commits: the node only signals "new head", and the feed
-/// reads the rows after its position from storage when it is next asked. A slow consumer costs
-/// nothing but its lag, and always catches up.
+/// **Memory and cost.** Feeds that keep up share one reader per node: on each commit it reads the
+/// new rows once and keeps the latest few thousand in memory, and every feed takes its store's and
+/// prefix's rows from there, so a watcher costs no storage read of its own and the writer wakes
+/// one reader, however many watchers there are. A feed that falls behind that window (a slow
+/// consumer, or one resuming from an old position) reads storage from its position on its own
+/// until it catches up: it costs only its lag, never holds up the others, and always catches up.
 ///
 /// **Resuming too late.** Deleted keys' tombstones are eventually purged
 /// (``Node/purgeTombstones(before:deadBeforeMillis:limit:)``). A feed positioned before a purged

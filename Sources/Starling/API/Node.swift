@@ -24,6 +24,8 @@ public final class Node: Sendable {
     let logger: Logger
     /// Local writes refused because the clock ran ahead, counted and logged.
     let clockAhead = ClockAheadMonitor()
+    /// Reads the change feed once per commit for every watcher that keeps up.
+    let feedHub: FeedHub
     /// The hosted (declared) stores. Others may have rows too: entries replicated for stores
     /// declared elsewhere are kept, so declaring the store later finds its data.
     private let storeIDs: [String: StoreID]
@@ -83,6 +85,7 @@ public final class Node: Sendable {
         self.writer = GroupCommitWriter(
             connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
         self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders)
+        self.feedHub = FeedHub(maxRows: settings.feedWindowRows, maxBytes: settings.feedWindowBytes)
         self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)
         sweeper.start(writer: writer, logger: logger)
         logger.info("opened node", metadata: ["node": "\(id)", "directory": "\(directory)"])

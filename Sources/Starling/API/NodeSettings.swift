@@ -25,6 +25,13 @@ public struct NodeSettings: Sendable {
     /// Default nil: a random identity. Simulations set it so that a seed replays exactly.
     public var initialNodeID: NodeID?
 
+    /// How many of the latest change-feed rows the node keeps in memory for its watchers, which all
+    /// take them from there (one storage read per commit serves every watcher); a watcher that falls
+    /// further behind reads storage on its own until it catches up. Default 4,096.
+    package var feedWindowRows = 4_096
+    /// The most bytes of keys and values those rows may hold. Default 8 MiB.
+    package var feedWindowBytes = 8 << 20
+
     /// Creates settings with every default.
     public init() {}
 }

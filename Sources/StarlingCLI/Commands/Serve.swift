@@ -92,6 +92,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp(ServeSetting.help("max_body_bytes"), valueName: "bytes"))
     var maxBodyBytes: String?
 
+    @Option(help: ArgumentHelp(ServeSetting.help("max_connections"), valueName: "count"))
+    var maxConnections: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_watchers"), valueName: "count"))
+    var maxWatchers: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("header_timeout"), valueName: "duration"))
+    var headerTimeout: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("body_timeout"), valueName: "duration"))
+    var bodyTimeout: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("idle_timeout"), valueName: "duration"))
+    var idleTimeout: String?
+
     @Option(help: ArgumentHelp(ServeSetting.help("round_interval"), valueName: "duration"))
     var roundInterval: String?
 
@@ -132,6 +147,8 @@ struct Serve: AsyncParsableCommand {
             ("gossip", gossip), ("advertise", advertise), ("cluster_key_file", clusterKeyFile),
             ("max_datagram", maxDatagram), ("max_key_bytes", maxKeyBytes), ("max_value_bytes", maxValueBytes),
             ("max_clock_offset", maxClockOffset), ("max_body_bytes", maxBodyBytes),
+            ("max_connections", maxConnections), ("max_watchers", maxWatchers), ("header_timeout", headerTimeout),
+            ("body_timeout", bodyTimeout), ("idle_timeout", idleTimeout),
             ("round_interval", roundInterval), ("ack_timeout", ackTimeout), ("digest_interval", digestInterval),
             ("probe_interval", probeInterval), ("probe_timeout", probeTimeout),
             ("suspicion_timeout", suspicionTimeout), ("tombstone_grace", tombstoneGrace),
@@ -195,6 +212,11 @@ struct Serve: AsyncParsableCommand {
         server.httpHost = configuration.http.host
         server.httpPort = Int(configuration.http.port)
         server.api.maxBodyBytes = configuration.maxBodyBytes
+        server.maxConnections = configuration.maxConnections
+        server.api.maxWatchers = configuration.maxWatchers
+        server.api.headerTimeout = Self.limit(configuration.headerTimeoutMillis)
+        server.api.bodyTimeout = Self.limit(configuration.bodyTimeoutMillis)
+        server.api.idleTimeout = Self.limit(configuration.idleTimeoutMillis)
         server.api.metrics = registry
         server.api.policy = configuration.policy
         let peer: StarlingServer
@@ -214,6 +236,9 @@ struct Serve: AsyncParsableCommand {
         LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
         await peer.shutdown()
     }
+
+    /// A timeout setting as the server takes it: 0 is no limit.
+    private static func limit(_ millis: Int64) -> Duration? { millis == 0 ? nil : .milliseconds(millis) }
 
     /// Prints `error: message` to stderr and gives the exit status of an error kind (1).
     private static func failure(_ message: String) -> ExitCode {

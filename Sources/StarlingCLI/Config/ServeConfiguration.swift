@@ -29,6 +29,14 @@ struct ServeConfiguration {
     var maxClockOffsetMillis = Int64(NodeSettings().maxClockOffsetMillis)
     /// The HTTP request body limit; nil: 1 MiB plus `maxValueBytes`.
     var maxBodyBytes: Int?
+    /// The most TCP connections open at once; nil: the descriptor limit minus a reserve.
+    var maxConnections: Int?
+    /// The most watch streams open at once.
+    var maxWatchers = HTTPAPI.Settings().maxWatchers
+    /// How long a request's head, a request's body, and an idle connection may take; 0: no limit.
+    var headerTimeoutMillis: Int64 = 10_000
+    var bodyTimeoutMillis: Int64 = 30_000
+    var idleTimeoutMillis: Int64 = 60_000
     var roundIntervalMillis = Replicator.Settings().roundIntervalMillis
     var ackTimeoutMillis = Replicator.Settings().ackTimeoutMillis
     var digestIntervalMillis = Replicator.Settings().digestIntervalMillis

@@ -66,6 +66,26 @@ extension ServeSetting {
                 defaultText: "1 MiB + max_value_bytes",
                 doc: "The largest HTTP request body, in bytes; a larger one is refused with 400 INVALID."),
             ServeSetting(
+                "max_connections", \.maxConnections, SettingType.integer(16...1_000_000).optional,
+                defaultText: "the open-file limit minus 128, 16 to 10,000",
+                doc: "The most TCP connections open at once; a new one past it is closed at once, counted in "
+                    + "`starling_http_connections_refused_total` and logged, while the open ones go on."),
+            ServeSetting(
+                "max_watchers", \.maxWatchers, .integer(1...1_000_000),
+                doc: "The most watch streams open at once; another is refused with 503 UNAVAILABLE until one ends."),
+            ServeSetting(
+                "header_timeout", \.headerTimeoutMillis, .duration(minimum: 0),
+                doc: "How long a client may take to send a request head, from its first byte; then 408 and "
+                    + "the connection is closed. 0: no limit."),
+            ServeSetting(
+                "body_timeout", \.bodyTimeoutMillis, .duration(minimum: 0),
+                doc: "How long a client may take to send a request body, from the end of its head; then the "
+                    + "connection is closed. 0: no limit."),
+            ServeSetting(
+                "idle_timeout", \.idleTimeoutMillis, .duration(minimum: 0),
+                doc: "How long a connection may stay open with no request in progress; a response being "
+                    + "written (a watch stream) is never idle. 0: no limit."),
+            ServeSetting(
                 "round_interval", \.roundIntervalMillis, .duration(minimum: 1),
                 doc: "The period of replication rounds, which send to members that are behind."),
             ServeSetting(

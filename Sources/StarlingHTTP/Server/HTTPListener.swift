@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Starling
 
 /// The HTTP listener of a ``StarlingServer``: a Hummingbird application in its own service
 /// group, so the server stops it gracefully on its own signal handling.
@@ -14,10 +15,14 @@ struct HTTPListener {
 
     /// Starts serving `api` on `host:port` and returns once the socket is bound.
     /// - Throws: the error that stopped the server from starting, such as an address in use.
-    static func start(api: HTTPAPI, host: String, port: Int, logger: Logger) async throws -> HTTPListener {
+    /// - Parameter limiter: the connection budget the listener admits connections from; nil: no limit.
+    static func start(
+        api: HTTPAPI, host: String, port: Int, limiter: ConnectionLimiter? = nil, logger: Logger
+    ) async throws -> HTTPListener {
         let (events, continuation) = AsyncStream<Result<Int?, any Error>>.makeStream()
         let app = Application(
             router: api.buildRouter(),
+            server: api.server(limiter: limiter),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port)) },
             logger: logger)

@@ -22,8 +22,12 @@ public final class StarlingServer: Sendable {
         public var httpHost = "127.0.0.1"
         /// The HTTP port; 0 lets the system choose. Default 7070.
         public var httpPort = 7070
-        /// Settings of the HTTP API (body limit, access policy, metrics).
+        /// Settings of the HTTP API (body limit, timeouts, watchers, access policy, metrics).
         public var api = HTTPAPI.Settings()
+        /// The most TCP connections open at once; a new one past it is closed at once while the
+        /// open ones go on. Default nil: the soft `RLIMIT_NOFILE` minus 128 descriptors kept for
+        /// storage, gossip and logs, between 16 and 10,000 (896 under `ulimit -n 1024`).
+        public var maxConnections: Int?
 
         /// Every default.
         public init() {}
@@ -35,9 +39,14 @@ public final class StarlingServer: Sendable {
     public let replication: UDPReplication
     /// The bound HTTP port (the real one when configured as 0).
     public let httpPort: Int
+    /// The connection budget of the server's listeners.
+    package let connections: ConnectionLimiter
     private let listener: HTTPListener
 
-    private init(node: Node, replication: UDPReplication, listener: HTTPListener, httpPort: Int) {
+    private init(
+        node: Node, replication: UDPReplication, listener: HTTPListener, httpPort: Int, connections: ConnectionLimiter
+    ) {
+        self.connections = connections
         self.node = node
         self.replication = replication
         self.listener = listener
@@ -57,12 +66,17 @@ public final class StarlingServer: Sendable {
             throw error
         }
         let api = HTTPAPI(node: node, replication: replication.engine, settings: configuration.api)
+        let connections = ConnectionLimiter(limit: configuration.maxConnections ?? ConnectionLimiter.defaultLimit)
+        logger.info(
+            "accepting at most \(connections.limit) connections (max_connections)",
+            metadata: ["descriptor_limit": "\(ConnectionLimiter.currentDescriptorLimit().map(String.init) ?? "unlimited")"])
         do {
             let listener = try await HTTPListener.start(
-                api: api, host: configuration.httpHost, port: configuration.httpPort, logger: logger)
+                api: api, host: configuration.httpHost, port: configuration.httpPort, limiter: connections,
+                logger: logger)
             return StarlingServer(
                 node: node, replication: replication, listener: listener,
-                httpPort: listener.port ?? configuration.httpPort)
+                httpPort: listener.port ?? configuration.httpPort, connections: connections)
         } catch {
             await replication.stop()
             await node.close()
