@@ -11,9 +11,11 @@ Probes, in rounds until --duration passes (see tools/soak/README.md):
   slow     slow-loris clients: connections that send a request head one byte at a time, never
            finish, or sit idle, at most --slow-clients at once;
   watch    watch streams opened past max_watchers.
-Checks after every round: A and B answer /healthz within 2 s, a write at B reaches A, A's bytes
-sent during the gossip probe stay within 20x the bytes replayed at it plus its own round
-traffic, and A's dropped-datagram counter grew.
+Checks after every round: A and B answer /healthz within 2 s, also while the slow clients and
+the watch streams are connected; a write at B reaches A; A's bytes sent during the gossip probe
+stay within 20x the bytes replayed at it plus its own round traffic; A's dropped-datagram
+counter grew; the header timeout (A runs with --header-timeout, 1 s) closed slow clients; and
+exactly the watch streams past A's --max-watchers (100) were refused.
 """
 import argparse
 import os
@@ -66,9 +68,9 @@ def get(port, key):
 
 
 class Peer:
-    def __init__(self, starling, directory, key, join=None, gossip="127.0.0.1:0"):
+    def __init__(self, starling, directory, key, join=None, gossip="127.0.0.1:0", extra=()):
         arguments = [starling, "serve", "--data-dir", directory, "--http", "127.0.0.1:0",
-                     "--gossip", gossip, "--cluster-key-file", key, "--log-level", "warning"]
+                     "--gossip", gossip, "--cluster-key-file", key, "--log-level", "warning", *extra]
         if join:
             arguments += ["--join", join]
         self.process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -220,13 +222,17 @@ def main():
     parser.add_argument("--datagrams", type=int, default=2000, help="datagrams per gossip round")
     parser.add_argument("--slow-clients", type=int, default=200)
     parser.add_argument("--watchers", type=int, default=300)
+    parser.add_argument("--header-timeout", type=float, default=1.0, help="peer A's header_timeout, seconds")
+    parser.add_argument("--max-watchers", type=int, default=100, help="peer A's max_watchers")
     options = parser.parse_args()
     rng = random.Random(options.seed)
     print(f"soak: seed {options.seed} (replay with --seed {options.seed}), {options.duration:.0f} s")
     with tempfile.TemporaryDirectory(prefix="starling-soak-") as work:
         key = os.path.join(work, "cluster.key")
         subprocess.run([options.starling, "keygen", key], check=True, stdout=subprocess.DEVNULL)
-        a = Peer(options.starling, os.path.join(work, "a"), key)
+        a = Peer(options.starling, os.path.join(work, "a"), key, extra=(
+            "--header-timeout", f"{int(options.header_timeout * 1000)}ms",
+            "--max-watchers", str(options.max_watchers)))
         relay = CapturingRelay(a.gossip)
         b = Peer(options.starling, os.path.join(work, "b"), key, join=relay.address)
         failures = []
@@ -264,6 +270,11 @@ def main():
                 if dropped == 0:
                     failures.append(f"round {round_number}: no hostile datagram was counted as dropped")
                 refused = sum(1 for status in statuses if status == "503")
+                if options.header_timeout < 3 and closed == 0:
+                    failures.append(f"round {round_number}: no slow client was closed by the header timeout")
+                if options.watchers > options.max_watchers and refused != options.watchers - options.max_watchers:
+                    failures.append(f"round {round_number}: {refused} watch streams refused past max_watchers "
+                                    f"{options.max_watchers}, not {options.watchers - options.max_watchers}")
                 print(f"soak: round {round_number}: {replayed} hostile bytes, A sent {sent:.0f}, dropped {dropped:.0f}; "
                       f"{closed}/{options.slow_clients} slow clients closed by the server; "
                       f"{refused}/{options.watchers} watch streams refused")
