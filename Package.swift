@@ -5,6 +5,7 @@ let package = Package(
     name: "Starling",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "StarlingModel", targets: ["StarlingModel"]),
         .library(name: "StarlingCore", targets: ["StarlingCore"]),
         .library(name: "Starling", targets: ["Starling"]),
         .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
@@ -31,10 +32,15 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // Pure core: clocks, entries, merge rules. No I/O, no wall clock, no global randomness.
+        // The spec's types and their JSON, written once for the server, the client and the CLI:
+        // JSONValue, StoreError, Entry, ListPage, PutOptions, StoreInfo, StoreStats, ClusterStatus.
+        // No dependencies at all, so a remote client links no storage.
+        .target(name: "StarlingModel"),
+        // Pure core: clocks, registers, merge rules, membership, the wire codec. No I/O, no wall
+        // clock, no global randomness.
         .target(
             name: "StarlingCore",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["StarlingModel", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The embeddable store: public API, SQLite storage, services.
         .target(
@@ -75,8 +81,7 @@ let package = Package(
         .target(
             name: "StarlingClient",
             dependencies: [
-                "StarlingCore",
-                "Starling",
+                "StarlingModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,6 +117,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "StarlingModelTests", dependencies: ["StarlingModel"]),
         .testTarget(
             name: "StarlingCoreTests",
             dependencies: [

@@ -1,8 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Starling
-import StarlingCore
+import StarlingModel
 
 /// Turns what went wrong on the wire into ``StoreError``s: error bodies of the server, and
 /// transport failures.

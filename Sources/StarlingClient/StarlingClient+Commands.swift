@@ -1,5 +1,4 @@
-public import Starling
-public import StarlingCore
+public import StarlingModel
 import NIOHTTP1
 
 extension StarlingClient {
@@ -26,7 +25,7 @@ extension StarlingClient {
 
     private func counter(_ operation: String, _ key: String, _ amount: Int64) async throws(StoreError) -> Int64 {
         let body: JSONValue = ["key": .string(key), "amount": .integer(amount)]
-        return try ResponseObject(try await call(.POST, storePath(operation), body: body), what: "the answer")
+        return try JSONFields(answer: try await call(.POST, storePath(operation), body: body))
             .integer("value")
     }
 
@@ -38,7 +37,7 @@ extension StarlingClient {
     /// - Throws: `INVALID` for a ttl that is not positive, and as ``delete(_:)``.
     public func expire(_ key: String, ttl: Int64) async throws(StoreError) -> Bool {
         let body: JSONValue = ["key": .string(key), "ttl": .integer(ttl)]
-        return try ResponseObject(try await call(.POST, storePath("expire"), body: body), what: "the answer")
+        return try JSONFields(answer: try await call(.POST, storePath("expire"), body: body))
             .bool("ok")
     }
 
@@ -49,7 +48,7 @@ extension StarlingClient {
     /// - Throws: `INVALID` for a bad key, and as ``get(_:)``.
     public func mget(_ keys: [String]) async throws(StoreError) -> [JSONValue?] {
         let body: JSONValue = ["keys": .array(keys.map { .string($0) })]
-        let values = try ResponseObject(try await call(.POST, storePath("mget"), body: body), what: "the answer")
+        let values = try JSONFields(answer: try await call(.POST, storePath("mget"), body: body))
             .array("values")
         guard values.count == keys.count else {
             throw .internal("mget of \(keys.count) keys answered \(values.count) values")
@@ -67,7 +66,7 @@ extension StarlingClient {
     public func mset(_ entries: [String: JSONValue], ttl: Int64 = 0) async throws(StoreError) -> Bool {
         var body: [String: JSONValue] = ["entries": .object(entries)]
         if ttl != 0 { body["ttl"] = .integer(ttl) }
-        return try ResponseObject(try await call(.POST, storePath("mset"), body: .object(body)), what: "the answer")
+        return try JSONFields(answer: try await call(.POST, storePath("mset"), body: .object(body)))
             .bool("ok")
     }
 
@@ -76,34 +75,34 @@ extension StarlingClient {
     /// - Throws: as ``delete(_:)``.
     @discardableResult
     public func clear() async throws(StoreError) -> Bool {
-        try ResponseObject(try await call(.POST, storePath("clear")), what: "the answer").bool("ok")
+        try JSONFields(answer: try await call(.POST, storePath("clear"))).bool("ok")
     }
 
     /// What the store promises.
     /// - Returns: the info (`backend` `kv.crdt`, `consistency` `eventual`, ...).
     /// - Throws: `NOT_FOUND` for an unknown store, and as ``get(_:)``.
     public func info() async throws(StoreError) -> StoreInfo {
-        try ResponseDecoding.info(try await call(.GET, storePath("info")))
+        try StoreInfo(json: try await call(.GET, storePath("info")), failureKind: .internal)
     }
 
     /// Counts of the store's keys.
     /// - Returns: the stats.
     /// - Throws: as ``info()``.
     public func stats() async throws(StoreError) -> StoreStats {
-        try ResponseDecoding.stats(try await call(.GET, storePath("stats")))
+        try StoreStats(json: try await call(.GET, storePath("stats")), failureKind: .internal)
     }
 
     /// The answering node and the members it knows, with their replication lag.
     /// - Returns: the status.
     /// - Throws: `UNAVAILABLE` when the endpoint cannot be reached, or the kind the server answered.
     public func cluster() async throws(StoreError) -> ClusterStatus {
-        try ResponseDecoding.cluster(try await call(.GET, "/v1/cluster"))
+        try ClusterStatus(json: try await call(.GET, "/v1/cluster"), failureKind: .internal)
     }
 
     /// The ids of the stores the node hosts, sorted.
     /// - Returns: the ids.
     /// - Throws: as ``cluster()``.
     public func stores() async throws(StoreError) -> [String] {
-        try ResponseObject(try await call(.GET, "/v1/stores"), what: "the answer").strings("stores")
+        try JSONFields(answer: try await call(.GET, "/v1/stores")).strings("stores")
     }
 }

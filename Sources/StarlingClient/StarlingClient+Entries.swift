@@ -1,5 +1,4 @@
-public import Starling
-public import StarlingCore
+public import StarlingModel
 import NIOHTTP1
 
 extension StarlingClient {
@@ -18,7 +17,7 @@ extension StarlingClient {
     /// - Throws: as ``get(_:)``.
     public func entry(_ key: String) async throws(StoreError) -> Entry? {
         guard let answer = try await callUnlessAbsent(.GET, try entryPath(key)) else { return nil }
-        return try ResponseDecoding.entry(answer)
+        return try Entry(json: answer, failureKind: .internal)
     }
 
     /// Whether `key` holds a live value.
@@ -44,7 +43,7 @@ extension StarlingClient {
     /// - Returns: true if a live key was deleted, false if there was none.
     /// - Throws: as ``get(_:)``, and `UNAVAILABLE` when storage cannot accept writes.
     public func delete(_ key: String) async throws(StoreError) -> Bool {
-        try ResponseObject(try await call(.DELETE, try entryPath(key)), what: "the answer").bool("deleted")
+        try JSONFields(answer: try await call(.DELETE, try entryPath(key))).bool("deleted")
     }
 
     /// The seconds `key` has left to live.
@@ -53,7 +52,7 @@ extension StarlingClient {
     /// - Throws: as ``get(_:)``.
     public func ttl(_ key: String) async throws(StoreError) -> Int64 {
         let path = storePath("ttl") + PercentEncoding.query([("key", key)])
-        return try ResponseObject(try await call(.GET, path), what: "the answer").integer("ttl")
+        return try JSONFields(answer: try await call(.GET, path)).integer("ttl")
     }
 
     /// Sets `key` to `value`.
@@ -85,7 +84,7 @@ extension StarlingClient {
         if options.ttl != 0 { body["ttl"] = .integer(options.ttl) }
         if options.onlyIfAbsent { body["only_if_absent"] = true }
         if let version = options.ifVersion { body["if_version"] = .string(version) }
-        return try ResponseDecoding.entry(try await call(.PUT, try entryPath(key), body: .object(body)))
+        return try Entry(json: try await call(.PUT, try entryPath(key), body: .object(body)), failureKind: .internal)
     }
 
     /// One page of live entries in key order (bytewise UTF-8).
@@ -99,7 +98,7 @@ extension StarlingClient {
         let query = PercentEncoding.query([
             ("prefix", prefix.isEmpty ? nil : prefix), ("after", after), ("limit", String(limit)),
         ])
-        return try ResponseDecoding.page(try await call(.GET, storePath("entries") + query))
+        return try ListPage(json: try await call(.GET, storePath("entries") + query), failureKind: .internal)
     }
 
     /// The live keys matching a glob, sorted.
@@ -108,6 +107,6 @@ extension StarlingClient {
     /// - Throws: `INVALID` for a malformed pattern, and as ``get(_:)``.
     public func keys(_ pattern: String = "*") async throws(StoreError) -> [String] {
         let path = storePath("keys") + PercentEncoding.query([("pattern", pattern)])
-        return try ResponseObject(try await call(.GET, path), what: "the answer").strings("keys")
+        return try JSONFields(answer: try await call(.GET, path)).strings("keys")
     }
 }

@@ -2,8 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Starling
-import StarlingCore
+import StarlingModel
 
 /// One answer of the server: its status code and body bytes.
 struct HTTPAnswer: Sendable {
@@ -92,5 +91,13 @@ extension StarlingClient {
     func entryPath(_ key: String) throws(StoreError) -> String {
         guard !key.isEmpty else { throw .invalid("the key is empty") }
         return storePath("entries/" + PercentEncoding.keyPath(key))
+    }
+}
+
+extension JSONFields {
+    /// The fields of a server's answer: one of the wrong shape means the endpoint is not the server
+    /// this client speaks to, `INTERNAL`, naming what was missing.
+    init(answer: JSONValue) throws(StoreError) {
+        try self.init(answer, what: "the answer", failureKind: .internal)
     }
 }

@@ -2,8 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-public import Starling
-import StarlingCore
+public import StarlingModel
 
 /// A client of the HTTP API of `starling serve` (APIContract.md, "HTTP API") for one store: the
 /// same operations, results and error kinds as ``Store``, over HTTP.

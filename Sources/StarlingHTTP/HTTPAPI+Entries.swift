@@ -21,7 +21,7 @@ extension HTTPAPI {
         guard let entry = try store.entry(key) else {
             throw .notFound("the key \"\(key)\" is absent from store \"\(store.id)\"")
         }
-        return entryObject(entry)
+        return entry.json
     }
 
     /// `HEAD /v1/stores/{id}/entries/{key...}`: 200 if the key is live, 404 if not; no body.
@@ -37,12 +37,12 @@ extension HTTPAPI {
     /// `PUT /v1/stores/{id}/entries/{key...}` with `{"value", "ttl"?, "only_if_absent"?, "if_version"?}`.
     func putEntry(_ request: Request) async throws(StoreError) -> JSONValue {
         let (store, key) = try storeAndKey(request)
-        let body = try await RequestBody(
+        let body = try await JSONFields(
             request, limit: maxBodyBytes, allowed: ["value", "ttl", "only_if_absent", "if_version"])
         let options = PutOptions(
-            ttl: try body.integer("ttl") ?? 0, onlyIfAbsent: try body.bool("only_if_absent") ?? false,
+            ttl: try body.optionalInteger("ttl") ?? 0, onlyIfAbsent: try body.optionalBool("only_if_absent") ?? false,
             ifVersion: try body.optionalString("if_version"))
-        return entryObject(try await store.put(key, try body.required("value"), options))
+        return try await store.put(key, try body.required("value"), options).json
     }
 
     /// `DELETE /v1/stores/{id}/entries/{key...}`: `{"deleted": bool}`.
@@ -65,11 +65,7 @@ extension HTTPAPI {
         // Filtered inside the scan, so the cursor and has_more reveal no key the token may not list.
         let page = try store.list(
             prefix: query["prefix"].map(String.init) ?? "", after: after, limit: limit, where: visible)
-        return [
-            "items": .array(page.items.map(entryObject)),
-            "cursor": page.cursor.map { .string($0) } ?? .null,
-            "has_more": .bool(page.hasMore),
-        ]
+        return page.json
     }
 
     /// `GET /v1/stores/{id}/keys?pattern=`: `{"keys": [...]}`, sorted.

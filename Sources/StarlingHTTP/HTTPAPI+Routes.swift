@@ -15,10 +15,10 @@ extension HTTPAPI {
         router.get("/v1/cluster") { _, _ in await respond { await cluster() } }
         router.get("/v1/stores") { request, _ in await respond { try storeList(request) } }
         router.get("/v1/stores/:id/info") { request, _ in
-            await respond { infoObject(try store(request).info()) }
+            await respond { try store(request).info().json }
         }
         router.get("/v1/stores/:id/stats") { request, _ in
-            await respond { statsObject(try store(request).stats()) }
+            await respond { try store(request).stats().json }
         }
         router.get("/v1/stores/:id/entries") { request, _ in await respond { try list(request) } }
         router.get("/v1/stores/:id/keys") { request, _ in await respond { try keys(request) } }

@@ -49,20 +49,20 @@ import Testing
     }
 
     @Test func answersDecodeIntoTypedResults() throws {
-        let entry = try ResponseDecoding.entry(["key": "k", "value": [1, 2], "version": "v", "expires_at": nil])
+        let entry = try Entry(json: ["key": "k", "value": [1, 2], "version": "v", "expires_at": nil], failureKind: .internal)
         #expect(entry == Entry(key: "k", value: [1, 2], version: "v", expiresAt: nil))
-        let page = try ResponseDecoding.page(["items": [], "cursor": nil, "has_more": false])
+        let page = try ListPage(json: ["items": [], "cursor": nil, "has_more": false], failureKind: .internal)
         #expect(page == ListPage(items: [], cursor: nil, hasMore: false))
         let member: JSONValue = [
             "id": "b", "address": "h:1", "state": "suspect", "incarnation": 2, "lag_seq": 1, "lag_millis": 9,
             "last_ack": 5,
         ]
-        let cluster = try ResponseDecoding.cluster(["id": "a", "address": "h:0", "members": [member]])
+        let cluster = try ClusterStatus(json: ["id": "a", "address": "h:0", "members": [member]], failureKind: .internal)
         #expect(cluster.address == "h:0")
         let expected = ClusterStatus.Member(
             id: "b", address: "h:1", state: "suspect", incarnation: 2, lagSeq: 1, lagMillis: 9, lastAckMillis: 5)
         #expect(cluster.members == [expected])
-        #expect(throws: StoreError.self) { try ResponseDecoding.entry(["key": 1]) }
-        #expect(throws: StoreError.self) { try ResponseDecoding.page("not an object") }
+        #expect(throws: StoreError.self) { try Entry(json: ["key": 1], failureKind: .internal) }
+        #expect(throws: StoreError.self) { try ListPage(json: "not an object", failureKind: .internal) }
     }
 }

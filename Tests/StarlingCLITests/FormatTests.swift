@@ -20,7 +20,7 @@ import Testing
                 """)
         #expect(ClientFormat.expiry(nil) == "never")
         #expect(
-            ResultJSON.entry(entry).description
+            entry.json.description
                 == #"{"expires_at":1700000000000,"key":"user:1","value":{"name":"Ada"},"version":"v1"}"#)
     }
 
@@ -46,7 +46,7 @@ import Testing
         let last = ListPage(items: [entry], cursor: "x", hasMore: false)
         #expect(!ClientFormat.page(last).contains("more"))
         #expect(
-            ResultJSON.page(ListPage(items: [], cursor: nil, hasMore: false)).description
+            ListPage(items: [], cursor: nil, hasMore: false).json.description
                 == #"{"cursor":null,"has_more":false,"items":[]}"#)
     }
 
@@ -69,7 +69,7 @@ import Testing
     @Test func infoStatsAndClusterUseTheAPINames() {
         #expect(ClientFormat.info(StoreInfo(id: "s")).hasPrefix("id:              s\nbackend:         kv.crdt\n"))
         #expect(
-            ResultJSON.info(StoreInfo(id: "s")).description
+            StoreInfo(id: "s").json.description
                 == #"{"backend":"kv.crdt","conditional_put":false,"consistency":"eventual","durable":true,"#
                 + #""id":"s","list":true,"ttl":true,"versioned":true}"#)
         var stats = StoreStats()
@@ -78,7 +78,7 @@ import Testing
         stats.valueBytes = 10
         #expect(ClientFormat.stats(stats).hasPrefix("total_keys:    3\nactive_keys:   2\n"))
         #expect(
-            ResultJSON.stats(stats).description
+            stats.json.description
                 == #"{"active_keys":2,"counters":0,"expired_keys":0,"keys_with_ttl":0,"tombstones":0,"#
                 + #""total_keys":3,"value_bytes":10}"#)
         let member = ClusterStatus.Member(
@@ -92,7 +92,7 @@ import Testing
                 b2  10.0.0.2:7946  alive  3        40      never
                 """)
         #expect(ClientFormat.cluster(ClusterStatus(id: "a1", members: [])) == "node a1\nno other members")
-        let json = ResultJSON.cluster(cluster).description
+        let json = cluster.json.description
         #expect(json.contains(#""lag_millis":40,"lag_seconds":0.04,"lag_seq":3,"last_ack":null"#), "\(json)")
         #expect(json.contains(#""address":"10.0.0.1:7946","id":"a1""#), "the answering node's address, as the API has it: \(json)")
     }

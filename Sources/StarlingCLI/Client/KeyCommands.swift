@@ -46,7 +46,7 @@ struct EntryCommand: ClientCommand {
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         guard let entry = try await client.entry(key) else { return .absent(key, store: connection.store) }
-        return CommandResult(json: ResultJSON.entry(entry), text: ClientFormat.entry(entry))
+        return CommandResult(json: entry.json, text: ClientFormat.entry(entry))
     }
 }
 

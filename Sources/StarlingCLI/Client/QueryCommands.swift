@@ -27,7 +27,7 @@ struct ListCommand: ClientCommand {
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         let page = try await client.list(prefix: prefix, after: after, limit: limit)
-        return CommandResult(json: ResultJSON.page(page), text: ClientFormat.page(page))
+        return CommandResult(json: page.json, text: ClientFormat.page(page))
     }
 }
 

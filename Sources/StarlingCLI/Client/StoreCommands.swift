@@ -18,7 +18,7 @@ struct InfoCommand: ClientCommand {
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         let info = try await client.info()
-        return CommandResult(json: ResultJSON.info(info), text: ClientFormat.info(info))
+        return CommandResult(json: info.json, text: ClientFormat.info(info))
     }
 }
 
@@ -40,7 +40,7 @@ struct StatsCommand: ClientCommand {
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         let stats = try await client.stats()
-        return CommandResult(json: ResultJSON.stats(stats), text: ClientFormat.stats(stats))
+        return CommandResult(json: stats.json, text: ClientFormat.stats(stats))
     }
 }
 
@@ -82,6 +82,6 @@ struct ClusterCommand: ClientCommand {
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         let status = try await client.cluster()
-        return CommandResult(json: ResultJSON.cluster(status), text: ClientFormat.cluster(status))
+        return CommandResult(json: status.json, text: ClientFormat.cluster(status))
     }
 }

@@ -54,7 +54,7 @@ struct PutCommand: ClientCommand {
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
         let options = PutOptions(ttl: ttl, onlyIfAbsent: onlyIfAbsent, ifVersion: ifVersion)
         let entry = try await client.put(key, ValueArgument.value(value), options)
-        return CommandResult(json: ResultJSON.entry(entry), text: ClientFormat.entry(entry))
+        return CommandResult(json: entry.json, text: ClientFormat.entry(entry))
     }
 }
 

@@ -1,4 +1,4 @@
-import StarlingCore
+import StarlingModel
 import Testing
 
 /// Whether `pattern` compiles and matches `key`.

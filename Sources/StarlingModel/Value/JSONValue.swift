@@ -42,6 +42,24 @@ extension JSONValue {
         if case .integer(let value) = self { return value }
         return nil
     }
+
+    /// The text of a ``string(_:)``; nil for every other case.
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The flag of a ``bool(_:)``; nil for every other case.
+    public var boolValue: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    /// The items of an ``array(_:)``; nil for every other case.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
 }
 
 extension JSONValue: CustomStringConvertible {
