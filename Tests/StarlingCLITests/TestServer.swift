@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Starling
+import StarlingCore
 import StarlingClient
 @testable import StarlingHTTP
 import StarlingTestKit
@@ -8,7 +9,8 @@ import Testing
 
 @testable import StarlingCLI
 
-/// A real HTTP API of a fresh test node on `127.0.0.1` and a port the system picked.
+/// A real peer (`StarlingServer`, what `starling serve` runs) with a fresh data directory, its HTTP
+/// API and gossip on `127.0.0.1` and ports the system picked, and no other members.
 struct TestServer: Sendable {
     /// The base URL, such as `http://127.0.0.1:40123`.
     let endpoint: String
@@ -16,25 +18,36 @@ struct TestServer: Sendable {
     let node: Node
     /// Its `default` store.
     let store: Store
+    /// Its gossip address, `127.0.0.1:PORT`.
+    let gossipAddress: String
 
     /// Runs `body` with a server, then stops the server and closes the node.
     static func with(
         stores: [String] = [], _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
-        var settings = Node.Settings()
-        settings.stores += stores
-        try await TestNode.with(settings: settings) { node, store, _ in
-            let listener = try await HTTPListener.start(
-                api: HTTPAPI(node: node), host: "127.0.0.1", port: 0, logger: TestNode.quietLogger)
-            let port = try #require(listener.port)
-            do {
-                try await body(TestServer(endpoint: "http://127.0.0.1:\(port)", node: node, store: store))
-                await listener.stop()
-            } catch {
-                await listener.stop()
-                throw error
-            }
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await StarlingServer.start(configuration(directory, stores: stores), logger: TestNode.quietLogger)
+        do {
+            let store = try server.node.store("default")
+            try await body(TestServer(
+                    endpoint: "http://127.0.0.1:\(server.httpPort)", node: server.node, store: store,
+                    gossipAddress: server.replication.boundAddress.description))
+            await server.shutdown()
+        } catch {
+            await server.shutdown()
+            throw error
         }
+    }
+
+    /// A peer on loopback with system-chosen ports, alone (no seeds), in `directory`.
+    static func configuration(_ directory: TemporaryDirectory, stores: [String] = []) -> StarlingServer.Configuration {
+        var configuration = StarlingServer.Configuration()
+        configuration.dataDirectory = directory.path
+        configuration.node.stores += stores
+        configuration.httpPort = 0
+        configuration.replication.bind = PeerAddress(host: "127.0.0.1", port: 0)
+        return configuration
     }
 
     /// Runs `body` with a client of this server's store `store`, shut down afterwards.
@@ -63,12 +76,11 @@ struct TestServer: Sendable {
 
 /// A port on 127.0.0.1 where nothing listens: bound by a server that then stopped.
 func closedPort() async throws -> Int {
-    try await TestNode.with { node, _, _ in
-        let listener = try await HTTPListener.start(
-            api: HTTPAPI(node: node), host: "127.0.0.1", port: 0, logger: TestNode.quietLogger)
-        await listener.stop()
-        return try #require(listener.port)
-    }
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let server = try await StarlingServer.start(TestServer.configuration(directory), logger: TestNode.quietLogger)
+    await server.shutdown()
+    return server.httpPort
 }
 
 /// What a run of the real `starling` binary printed, and its exit status.

@@ -2,7 +2,6 @@ import Synchronization
 public import Logging
 import NIOCore
 import NIOPosix
-public import ServiceLifecycle
 public import StarlingCore
 
 /// A node replicating over real UDP: a bound socket, its receive loop, and the engine.
@@ -258,26 +257,5 @@ final class UDPTransport: DatagramTransport, Sendable {
         }
         state.withLock { $0.resolved[address] = socketAddress }
         return socketAddress
-    }
-}
-
-/// Replication as a swift-service-lifecycle `Service`: starts on `run()`, and on graceful
-/// shutdown leaves the cluster and persists progress.
-public struct ReplicationService: Service {
-    private let node: Node
-    private let settings: ReplicationSettings
-    private let logger: Logger
-
-    /// Creates the service.
-    public init(node: Node, settings: ReplicationSettings, logger: Logger) {
-        self.node = node
-        self.settings = settings
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        let replication = try await UDPReplication.start(node: node, settings: settings, logger: logger)
-        try? await gracefulShutdown()
-        await replication.stop()
     }
 }

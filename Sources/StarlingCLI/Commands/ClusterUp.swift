@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UnixSignals
 
 /// `starling cluster up N`: N local peers on loopback, each a `starling serve` process with its
 /// own ports and data directory, stopped cleanly together on Ctrl-C.
@@ -65,8 +66,9 @@ struct ClusterUp: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dataRoot, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: keyFile) { try Keygen.write(to: keyFile, replacing: false) }
         let (events, sink) = AsyncStream<LocalPeers.Event>.makeStream()
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         Task {
-            await SignalWaiter.waitForTermination()
+            for await _ in signals { break }
             sink.yield(.signal)
         }
         let peers = LocalPeers(events: sink)

@@ -6,6 +6,7 @@ import Prometheus
 import Starling
 import StarlingCore
 import StarlingHTTP
+import UnixSignals
 
 /// `starling serve`: runs a peer on a data directory until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -219,22 +220,27 @@ struct Serve: AsyncParsableCommand {
         server.api.idleTimeout = Self.limit(configuration.idleTimeoutMillis)
         server.api.metrics = registry
         server.api.policy = configuration.policy
+        // Caught from the start: a supervisor may send SIGTERM the moment the ready line appears.
+        server.shutdownSignals = [.sigterm, .sigint]
+        server.onShutdown = {
+            LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
+        }
         let peer: StarlingServer
         do {
             peer = try await StarlingServer.start(server, logger: logger)
         } catch {
             throw Self.failure("\(error.kind.name): \(error.message)")
         }
-        // Catch SIGTERM before announcing readiness: a supervisor may send it at once.
-        let signals = SignalWaiter()
         let stores = peer.node.storeNamesSorted.joined(separator: ", ")
         LineOutput.emit(
             "starling node \(peer.node.id) serving \(stores) from \(configuration.dataDir); "
                 + "gossip on \(peer.replication.boundAddress); HTTP on \(configuration.http.host):\(peer.httpPort); "
                 + "Ctrl-C to stop")
-        await signals.wait()
-        LineOutput.emit("shutting down: stopping HTTP, leaving the cluster, finishing queued writes")
-        await peer.shutdown()
+        do {
+            try await peer.waitUntilStopped()
+        } catch {
+            throw Self.failure("the server stopped: \(error)")
+        }
     }
 
     /// A timeout setting as the server takes it: 0 is no limit.

@@ -1,14 +1,19 @@
 public import Logging
 public import Starling
+import Hummingbird
+import Synchronization
+public import UnixSignals
+import ServiceLifecycle
 
 /// A running peer — a ``Node``, its UDP replication and the HTTP API — which is what
-/// `starling serve` runs, started and stopped in the right order so an in-process test can
-/// run the same thing.
+/// `starling serve` runs, so that an in-process test runs the same thing.
 ///
-/// ``shutdown()`` stops accepting HTTP requests and lets the ones in flight finish (their
-/// writes are acknowledged only once committed), then leaves the membership so peers see
-/// the node as `left` rather than suspect it, then finishes queued writes and closes the
-/// database.
+/// Replication and HTTP are services of one swift-service-lifecycle `ServiceGroup`, and the
+/// group's order is the shutdown order: on a signal of ``Configuration/shutdownSignals`` or
+/// ``shutdown()``, HTTP stops accepting requests and lets the ones in flight finish (their writes
+/// are acknowledged only once committed), then replication leaves the membership so peers see
+/// the node as `left` rather than suspect it; once the group has returned, queued writes finish
+/// and the database closes.
 public final class StarlingServer: Sendable {
     /// Everything a server needs to start.
     public struct Configuration: Sendable {
@@ -28,6 +33,11 @@ public final class StarlingServer: Sendable {
         /// open ones go on. Default nil: the soft `RLIMIT_NOFILE` minus 128 descriptors kept for
         /// storage, gossip and logs, between 16 and 10,000 (896 under `ulimit -n 1024`).
         public var maxConnections: Int?
+        /// The signals that shut the server down gracefully, such as `[.sigterm, .sigint]` for a
+        /// process; caught from ``StarlingServer/start(_:logger:)`` on. Default none.
+        public var shutdownSignals: [UnixSignal] = []
+        /// Called once when a graceful shutdown begins, before HTTP stops. Default none.
+        public var onShutdown: (@Sendable () -> Void)?
 
         /// Every default.
         public init() {}
@@ -41,20 +51,24 @@ public final class StarlingServer: Sendable {
     public let httpPort: Int
     /// The connection budget of the server's listeners.
     package let connections: ConnectionLimiter
-    private let listener: HTTPListener
+    private let group: ServiceGroup
+    /// Runs the group, then closes the node; fails with what stopped a service.
+    private let running: Task<Void, any Error>
 
     private init(
-        node: Node, replication: UDPReplication, listener: HTTPListener, httpPort: Int, connections: ConnectionLimiter
+        node: Node, replication: UDPReplication, httpPort: Int, connections: ConnectionLimiter,
+        group: ServiceGroup, running: Task<Void, any Error>
     ) {
-        self.connections = connections
         self.node = node
         self.replication = replication
-        self.listener = listener
         self.httpPort = httpPort
+        self.connections = connections
+        self.group = group
+        self.running = running
     }
 
-    /// Opens the node, starts replication and binds the HTTP API; on any failure undoes what
-    /// was started.
+    /// Opens the node, starts replication, and returns once HTTP is listening; on any failure
+    /// undoes what was started. The shutdown signals are caught before it returns.
     /// - Throws: the node's or replication's error; `UNAVAILABLE` if the HTTP address cannot be bound.
     public static func start(_ configuration: Configuration, logger: Logger) async throws(StoreError) -> StarlingServer {
         let node = try Node.open(directory: configuration.dataDirectory, settings: configuration.node, logger: logger)
@@ -70,25 +84,62 @@ public final class StarlingServer: Sendable {
         logger.info(
             "accepting at most \(connections.limit) connections (max_connections)",
             metadata: ["descriptor_limit": "\(ConnectionLimiter.currentDescriptorLimit().map(String.init) ?? "unlimited")"])
-        do {
-            let listener = try await HTTPListener.start(
-                api: api, host: configuration.httpHost, port: configuration.httpPort, limiter: connections,
-                logger: logger)
-            return StarlingServer(
-                node: node, replication: replication, listener: listener,
-                httpPort: listener.port ?? configuration.httpPort, connections: connections)
-        } catch {
-            await replication.stop()
+        let (listening, listeningSink) = AsyncStream<Int?>.makeStream()
+        let http = Application(
+            router: api.buildRouter(),
+            server: api.server(limiter: connections),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.httpHost, port: configuration.httpPort)),
+            onServerRunning: { channel in listeningSink.yield(channel.localAddress?.port) },
+            logger: logger)
+        // Shut down in reverse order: the notice, then HTTP (drained), then replication (leave).
+        var services: [any Service] = [ReplicationService(running: replication), http]
+        if let onShutdown = configuration.onShutdown { services.append(ShutdownNotice(notify: onShutdown)) }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: configuration.shutdownSignals, logger: logger))
+        let running = Task<Void, any Error> {
+            defer { listeningSink.finish() }
+            do {
+                try await group.run()
+            } catch {
+                await node.close()
+                throw error
+            }
             await node.close()
-            throw .unavailable("cannot serve HTTP on \(configuration.httpHost):\(configuration.httpPort): \(error)")
         }
+        for await port in listening {
+            return StarlingServer(
+                node: node, replication: replication, httpPort: port ?? configuration.httpPort,
+                connections: connections, group: group, running: running)
+        }
+        let reason: String
+        switch await running.result {
+        case .failure(let error): reason = "\(error)"
+        case .success: reason = "the server stopped before it listened"
+        }
+        throw .unavailable("cannot serve HTTP on \(configuration.httpHost):\(configuration.httpPort): \(reason)")
     }
 
-    /// Stops in order: HTTP (in-flight requests finish), membership (leave), storage (queued
-    /// writes commit, the database closes).
+    /// Returns once the server has stopped — after a shutdown signal, ``shutdown()`` or a failed
+    /// service — and the node is closed.
+    /// - Throws: the error of a service that failed.
+    public func waitUntilStopped() async throws {
+        try await running.value
+    }
+
+    /// Shuts down gracefully, in the group's order, and returns once the node is closed.
     public func shutdown() async {
-        await listener.stop()
-        await replication.stop()
-        await node.close()
+        await group.triggerGracefulShutdown()
+        _ = await running.result
+    }
+}
+
+/// The first service to hear of a graceful shutdown (it is last in the group): tells the owner.
+private struct ShutdownNotice: Service {
+    let notify: @Sendable () -> Void
+
+    func run() async {
+        try? await gracefulShutdown()
+        notify()
     }
 }
