@@ -4,8 +4,10 @@ public import Starling
 /// A node in a fresh temporary directory with a manual clock and no background sweep, closed
 /// and removed after the body, whatever the body does.
 public enum TestNode {
-    /// A logger that drops everything, so test output shows only failures.
-    public static let quietLogger = Logger(label: "starling-test") { _ in SwiftLogNoOpLogHandler() }
+    /// The logger of test nodes and servers: it prints nothing, so test output shows only
+    /// failures, and under ``Testing/Trait/showsLogsOnFailure`` it captures what a failing test
+    /// logged (``CapturedLogs/ofCurrentTest``).
+    public static let quietLogger = CapturedLogs.ofCurrentTest
 
     /// Runs `body` with a fresh node, its `default` store and its clock.
     public static func with<T>(

@@ -8,7 +8,7 @@ import Testing
 
 @testable import StarlingBench
 
-@Suite struct RESPParserTests {
+@Suite(.showsLogsOnFailure) struct RESPParserTests {
     @Test func encodesACommandAsAnArrayOfBulkStrings() {
         let encoded = RESPParser.encode([Array("SET".utf8), Array("k".utf8), Array("vv".utf8)])
         #expect(String(decoding: encoded, as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\n")
@@ -43,7 +43,7 @@ import Testing
     }
 }
 
-@Suite struct CompareReportTests {
+@Suite(.showsLogsOnFailure) struct CompareReportTests {
     @Test func reportsMediansRatiosAndGoals() {
         var figures = CompareFigures()
         for (starling, etcd) in [(60_000.0, 5_000.0), (40_000, 4_000), (50_000, 6_000)] {
@@ -81,7 +81,7 @@ import Testing
     }
 }
 
-@Suite struct BenchHTTPClientTests {
+@Suite(.showsLogsOnFailure) struct BenchHTTPClientTests {
     @Test func parsesPlainHTTPEndpointsAndRefusesOthers() throws {
         #expect(try HTTPEndpoint("http://127.0.0.1:7070") == HTTPEndpoint("http://127.0.0.1:7070/"))
         #expect(try HTTPEndpoint("http://localhost:2379").port == 2379)

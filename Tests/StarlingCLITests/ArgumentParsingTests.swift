@@ -3,10 +3,11 @@ import StarlingCore
 import Testing
 
 @testable import StarlingCLI
+import StarlingTestKit
 
 /// Every client command parses its arguments as APIContract.md's "Command line" describes, and refuses
 /// bad usage with ArgumentParser's validation failure (which `main` turns into status 2).
-@Suite struct ArgumentParsingTests {
+@Suite(.showsLogsOnFailure) struct ArgumentParsingTests {
     func parse<T: ParsableCommand>(_ arguments: [String], as type: T.Type) throws -> T {
         let command = try StarlingCommand.parseAsRoot(arguments)
         return try #require(command as? T, "\(arguments) parsed as \(Swift.type(of: command))")

@@ -6,7 +6,7 @@ import Testing
 
 /// Every operation of ``StarlingClient`` against a real HTTP API on 127.0.0.1, checked against
 /// the store behind it.
-@Suite struct ClientEndToEndTests {
+@Suite(.showsLogsOnFailure) struct ClientEndToEndTests {
     @Test func readsAndWritesEntriesWhateverTheKey() async throws {
         try await TestServer.with { server in
             try await server.withClient { client async throws in

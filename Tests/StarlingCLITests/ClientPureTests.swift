@@ -3,9 +3,10 @@ import StarlingCore
 import Testing
 
 @testable import StarlingClient
+import StarlingTestKit
 
 /// The pure parts of the client: URLs, error bodies, answer decoding.
-@Suite struct ClientPureTests {
+@Suite(.showsLogsOnFailure) struct ClientPureTests {
     @Test func keysArePercentEncodedExceptUnreservedAndSlash() {
         #expect(PercentEncoding.keyPath("a/b-c_d.e~f") == "a/b-c_d.e~f")
         #expect(PercentEncoding.keyPath("a b?c#d%e+f&g") == "a%20b%3Fc%23d%25e%2Bf%26g")

@@ -7,7 +7,7 @@ import Testing
 
 /// The client commands, parsed from their arguments and run against a real HTTP API: what they
 /// print, what they change, how they exit.
-@Suite struct CommandEndToEndTests {
+@Suite(.showsLogsOnFailure) struct CommandEndToEndTests {
     @Test func writeThenReadThroughEveryKeyCommand() async throws {
         try await TestServer.with { server in
             #expect(try await server.run(["set", "user:1", #"{"name":"Ada"}"#]).stdout == "OK\n")

@@ -92,7 +92,7 @@ private let samples: [String: (toml: String, text: String)] = [
     "policy_file": (#""policy.toml""#, "policy.toml"),
 ]
 
-@Suite("serve configuration")
+@Suite("serve configuration", .showsLogsOnFailure)
 struct ConfigTests {
     @Test("no sources: the defaults of starling serve")
     func defaults() throws {
@@ -502,7 +502,7 @@ struct ConfigTests {
     }
 }
 
-@Suite("serve flags")
+@Suite("serve flags", .showsLogsOnFailure)
 struct ServeFlagTests {
     @Test("no flags given: nothing overrides the file or the environment")
     func noFlags() throws {

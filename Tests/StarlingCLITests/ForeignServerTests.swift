@@ -8,7 +8,7 @@ import Testing
 
 /// The client against a stand-in server whose answers the test chooses: what it sends, and how
 /// it reads answers that are not the API's.
-@Suite struct ForeignServerTests {
+@Suite(.showsLogsOnFailure) struct ForeignServerTests {
     /// Runs `body` with the base URL of a server answering `router`'s routes on 127.0.0.1.
     func withServer(_ router: Router<BasicRequestContext>, _ body: (String) async throws -> Void) async throws {
         let (ports, continuation) = AsyncStream<Int?>.makeStream()

@@ -4,10 +4,11 @@ import StarlingCore
 import Testing
 
 @testable import StarlingCLI
+import StarlingTestKit
 
 /// The human-readable text and the `--json` results of every kind of result, and how they
 /// become standard output, standard error and the exit status.
-@Suite struct FormatTests {
+@Suite(.showsLogsOnFailure) struct FormatTests {
     let entry = Entry(key: "user:1", value: ["name": "Ada"], version: "v1", expiresAt: 1_700_000_000_000)
 
     @Test func entryShowsAlignedFieldsAndTheExpiryInUTC() {

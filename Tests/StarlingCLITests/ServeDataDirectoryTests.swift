@@ -4,7 +4,7 @@ import Testing
 
 /// `starling serve` as an operator meets it: a data directory that lost its database is refused
 /// with a message and a non-zero exit, and `--reinitialize` starts over keeping the old file.
-@Suite(.serialized) struct ServeDataDirectoryTests {
+@Suite(.serialized, .showsLogsOnFailure) struct ServeDataDirectoryTests {
     /// Starts `starling serve` on `directory` and waits until it serves or fails.
     /// - Returns: the process and the line that decided (nil if neither came).
     static func serve(_ directory: TemporaryDirectory, _ extra: [String] = []) throws -> (ChildProcess, String?) {

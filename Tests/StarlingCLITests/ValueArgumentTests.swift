@@ -3,9 +3,10 @@ import StarlingCore
 import Testing
 
 @testable import StarlingCLI
+import StarlingTestKit
 
 /// VALUE is JSON when it parses as JSON, else the string itself; `mset` pairs split at the first `=`.
-@Suite struct ValueArgumentTests {
+@Suite(.showsLogsOnFailure) struct ValueArgumentTests {
     @Test(arguments: [
         ("42", JSONValue.integer(42)), ("-7", .integer(-7)), ("1.5", .number(1.5)), ("true", .bool(true)),
         ("null", .null), ("\"42\"", .string("42")), ("[1,\"a\"]", .array([1, .string("a")])),

@@ -4,7 +4,7 @@ import StarlingTestKit
 import Testing
 
 /// Tombstone GC against the stable horizon, and no resurrection by members that were gone.
-@Suite struct GarbageCollectionTests {
+@Suite(.showsLogsOnFailure) struct GarbageCollectionTests {
     static var settings: ReplicationSettings {
         var settings = SimulatedCluster.defaultSettings
         settings.tombstoneGraceMillis = 2_000
@@ -72,7 +72,7 @@ import Testing
 
 /// Found in review: a purge horizon taken from purged tombstones alone destroyed writes a node
 /// had simply not received yet. The stable horizon waits for every member's feed.
-@Suite struct StableHorizonTests {
+@Suite(.showsLogsOnFailure) struct StableHorizonTests {
     @Test func aLateWriteFromACutOffMemberSurvivesGarbageCollectionElsewhere() async throws {
         var settings = GarbageCollectionTests.settings
         settings.membership.deadMemberRetentionMillis = 120_000

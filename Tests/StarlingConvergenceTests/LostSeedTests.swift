@@ -7,7 +7,7 @@ import Testing
 /// (field report: with `starling serve` processes, B and C never saw each other alive again after
 /// A stopped, so they stopped replicating to each other). A failure names its seed and timing;
 /// ``scenario(seed:departure:fault:)`` replays it exactly.
-@Suite struct LostSeedTests {
+@Suite(.showsLogsOnFailure) struct LostSeedTests {
     enum Departure: CaseIterable { case leave, crash }
 
     /// What happens to the pair after A is gone.

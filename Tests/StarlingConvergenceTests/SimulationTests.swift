@@ -6,7 +6,7 @@ import StarlingTestKit
 import Testing
 
 /// Deterministic simulation: real nodes and engines over a seeded lossy network.
-@Suite struct SimulationTests {
+@Suite(.showsLogsOnFailure) struct SimulationTests {
     @Test func threePeersConvergeWithoutFaults() async throws {
         let cluster = SimulatedCluster(seed: 1, count: 3)
         try await cluster.startAll()

@@ -1,7 +1,8 @@
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite struct CounterTests {
+@Suite(.showsLogsOnFailure) struct CounterTests {
     let a = NodeID(rawValue: 1)
     let b = NodeID(rawValue: 2)
 

@@ -3,7 +3,7 @@ import StarlingCore
 import StarlingTestKit
 import Testing
 
-@Suite struct FragmentAssemblerTests {
+@Suite(.showsLogsOnFailure) struct FragmentAssemblerTests {
     let cluster: UInt64 = 0xC1
     let sender = NodeID(rawValue: 0xA1)
 
@@ -220,7 +220,7 @@ import Testing
 }
 
 /// Found in review: empty pieces were not charged, so a peer could hold memory outside the budget.
-@Suite struct FragmentBudgetTests {
+@Suite(.showsLogsOnFailure) struct FragmentBudgetTests {
     @Test func emptyPiecesAreChargedAgainstTheByteBudget() {
         var settings = FragmentAssembler.Settings()
         settings.maxPendingBytes = 64 * 100

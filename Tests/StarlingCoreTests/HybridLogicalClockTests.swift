@@ -1,7 +1,8 @@
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite struct HybridLogicalClockTests {
+@Suite(.showsLogsOnFailure) struct HybridLogicalClockTests {
     @Test func issuesWallTimeWhenTheWallClockMovesForward() {
         var clock = HybridLogicalClock()
         let first = clock.now(wallMillis: 1_000)

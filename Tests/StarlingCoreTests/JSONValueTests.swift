@@ -8,7 +8,7 @@ private func canonical(_ text: String) throws -> String {
     String(decoding: try JSONValue(parsing: text).encoded(), as: UTF8.self)
 }
 
-@Suite struct JSONValueTests {
+@Suite(.showsLogsOnFailure) struct JSONValueTests {
     // MARK: Parsing
 
     @Test func parsesEveryKind() throws {

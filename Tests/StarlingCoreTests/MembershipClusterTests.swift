@@ -1,8 +1,9 @@
 import StarlingCore
 import Testing
+import StarlingTestKit
 
 /// Many membership machines over the simulated network (``MembershipSimulator``).
-@Suite struct MembershipClusterTests {
+@Suite(.showsLogsOnFailure) struct MembershipClusterTests {
     static let seeds: [UInt64] = [1, 2, 3, 42, 2_024]
     let everyone = Array(0..<8)
 

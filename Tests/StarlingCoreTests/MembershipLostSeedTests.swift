@@ -6,7 +6,7 @@ import Testing
 /// (field report: with real `starling serve` processes, B and C never saw each other alive again
 /// after A stopped). Each test sweeps 200 seeds of ``MembershipSimulator``; a failure names its
 /// seed and the scenario's timing, and ``scenario(seed:departure:fault:)`` replays it exactly.
-@Suite struct MembershipLostSeedTests {
+@Suite(.showsLogsOnFailure) struct MembershipLostSeedTests {
     static let sweep: ClosedRange<UInt64> = 1...200
     static let a = 0, b = 1, c = 2
 

@@ -1,8 +1,9 @@
 import StarlingCore
 import Testing
+import StarlingTestKit
 
 /// Drives single membership machines by hand, message by message.
-@Suite struct MembershipTests {
+@Suite(.showsLogsOnFailure) struct MembershipTests {
     typealias Directive = Membership.Directive
 
     func id(_ n: UInt64) -> NodeID { NodeID(rawValue: n) }

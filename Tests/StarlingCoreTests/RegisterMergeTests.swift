@@ -4,7 +4,7 @@ import StarlingTestKit
 import Testing
 
 /// The merge is a join-semilattice: commutative, associative, idempotent.
-@Suite struct RegisterMergeTests {
+@Suite(.showsLogsOnFailure) struct RegisterMergeTests {
     @Test func mergeIsCommutativeAssociativeAndIdempotent() async {
         await propertyCheck(count: 2_000, input: Gen.uint64()) { seed in
             var rng = SeededGenerator(seed: seed)

@@ -1,7 +1,8 @@
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite struct ReplicatorTests {
+@Suite(.showsLogsOnFailure) struct ReplicatorTests {
     let peer = NodeID(rawValue: 2)
 
     func machine(head: Int64) -> Replicator {

@@ -3,7 +3,7 @@ import StarlingCore
 import StarlingTestKit
 import Testing
 
-@Suite struct WireCodecTests {
+@Suite(.showsLogsOnFailure) struct WireCodecTests {
     let sender = NodeID(rawValue: 0x0102_0304_0506_0708)
 
     func envelope(_ message: Message) -> Envelope {

@@ -120,7 +120,7 @@ enum RandomEnvelopes {
 
 /// The decoder never traps, whatever arrives, and what it accepts is canonical: it re-encodes
 /// to the same bytes and decodes again to the same envelope.
-@Suite struct WireFuzzTests {
+@Suite(.showsLogsOnFailure) struct WireFuzzTests {
     /// The base seed; override with `STARLING_FUZZ_SEED=<n>` to explore, and quote it to replay.
     static let seed: UInt64 = ProcessInfo.processInfo.environment["STARLING_FUZZ_SEED"].flatMap { UInt64($0) }
         ?? 0x5EED_F022_57A2_1146

@@ -10,7 +10,7 @@ import Testing
 /// Guards the wire format against accidental change: a peer of an older build must keep reading
 /// what a newer one sends. Regenerate on purpose only (with a new format version):
 /// `STARLING_WRITE_FIXTURES=1 swift test --filter WireGoldenTests`.
-@Suite struct WireGoldenTests {
+@Suite(.showsLogsOnFailure) struct WireGoldenTests {
     static let clusterID: UInt64 = 0x0123_4567_89AB_CDEF
     static let sender = NodeID(rawValue: 0x1111_2222_3333_4444)
     static let peerB = NodeID(rawValue: 0xBBBB_0000_0000_000B)

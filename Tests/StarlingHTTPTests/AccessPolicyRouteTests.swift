@@ -70,7 +70,7 @@ func withPolicyAPI(
     }
 }
 
-@Suite("Access policy: HTTP routes")
+@Suite("Access policy: HTTP routes", .showsLogsOnFailure)
 struct AccessPolicyRouteTests {
     static let reader = "reader-secret"
     static let writer = "writer-secret"

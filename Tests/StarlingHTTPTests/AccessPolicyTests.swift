@@ -35,7 +35,7 @@ let testPolicyText = """
     keys = ["tmp/*"]
     """
 
-@Suite("Access policy: parsing")
+@Suite("Access policy: parsing", .showsLogsOnFailure)
 struct AccessPolicyParsingTests {
     @Test("a valid policy yields its tokens, rules, actions and globs")
     func valid() throws {
@@ -178,7 +178,7 @@ struct AccessPolicyParsingTests {
     }
 }
 
-@Suite("Access policy: decisions")
+@Suite("Access policy: decisions", .showsLogsOnFailure)
 struct AccessPolicyDecisionTests {
     let policy: AccessPolicy
 

@@ -2,8 +2,9 @@ import Hummingbird
 import Starling
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite("HTTP store and command endpoints")
+@Suite("HTTP store and command endpoints", .showsLogsOnFailure)
 struct CommandEndpointTests {
     @Test("healthz, stores, info and stats")
     func metadata() async throws {

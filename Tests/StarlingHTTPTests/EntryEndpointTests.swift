@@ -2,8 +2,9 @@ import Hummingbird
 import Starling
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite("HTTP entry endpoints")
+@Suite("HTTP entry endpoints", .showsLogsOnFailure)
 struct EntryEndpointTests {
     @Test("PUT then GET returns the entry object; HEAD answers 200")
     func putGetHead() async throws {

@@ -3,8 +3,9 @@ import Starling
 import StarlingCore
 import StarlingHTTP
 import Testing
+import StarlingTestKit
 
-@Suite("HTTP errors")
+@Suite("HTTP errors", .showsLogsOnFailure)
 struct ErrorTests {
     /// Sends a request that must fail with `status`/`kind`, then checks that nothing was stored.
     func expectFailure(

@@ -9,7 +9,7 @@ import Testing
 /// and 8): connections past the budget are closed at once and counted while the admitted ones
 /// go on; a head sent too slowly gets 408; an idle connection and an HTTP/1.0 one are closed;
 /// watch streams past `maxWatchers` get 503 `UNAVAILABLE`, and a stream is never idle.
-@Suite(.serialized) struct HTTPHardeningTests {
+@Suite(.serialized, .showsLogsOnFailure) struct HTTPHardeningTests {
     static func start(
         _ directory: TemporaryDirectory, _ adjust: (inout StarlingServer.Configuration) -> Void
     ) async throws -> StarlingServer {

@@ -8,7 +8,7 @@ import StarlingHTTP
 import StarlingTestKit
 import Testing
 
-@Suite("GET /metrics")
+@Suite("GET /metrics", .showsLogsOnFailure)
 struct MetricsEndpointTests {
     /// Runs `body` against the API of a fresh test node whose settings carry `registry`.
     func withMetricsAPI(

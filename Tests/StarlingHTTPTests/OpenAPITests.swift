@@ -12,7 +12,7 @@ import Testing
 /// The OpenAPI document describes the API the router serves: the same routes, and responses
 /// that match their schemas. (schemathesis checks the same against a live peer in CI, with
 /// generated requests; `tools/schemathesis`.)
-@Suite struct OpenAPITests {
+@Suite(.showsLogsOnFailure) struct OpenAPITests {
     static func document() throws -> [String: JSONValue] {
         guard case .object(let document) = try JSONValue(parsing: OpenAPIDocument.bytes) else {
             throw StoreError.internal("the document is not an object")

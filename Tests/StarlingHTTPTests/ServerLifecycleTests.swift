@@ -8,7 +8,7 @@ import StarlingTestKit
 import Testing
 
 /// ``StarlingServer`` end to end on loopback: what `starling serve` runs, in process.
-@Suite(.serialized) struct ServerLifecycleTests {
+@Suite(.serialized, .showsLogsOnFailure) struct ServerLifecycleTests {
     static func configuration(_ directory: TemporaryDirectory, seeds: [PeerAddress] = []) -> StarlingServer.Configuration {
         var configuration = StarlingServer.Configuration()
         configuration.dataDirectory = directory.path

@@ -11,7 +11,7 @@ import Testing
 /// `GET /v1/stores/{id}/watch` over a live server: server-sent event framing, replay and live
 /// changes, `Last-Event-ID` resume, keep-alives, errors before the stream, and streams that end
 /// when the server shuts down.
-@Suite(.timeLimit(.minutes(2))) struct WatchHTTPTests {
+@Suite(.timeLimit(.minutes(2)), .showsLogsOnFailure) struct WatchHTTPTests {
     /// One server-sent event block, split into its fields.
     struct Block: Equatable {
         var id: String?

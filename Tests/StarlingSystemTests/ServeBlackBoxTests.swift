@@ -8,7 +8,7 @@ import Testing
 
 /// Black-box tests of `starling serve`: real processes on loopback ports, driven only through
 /// their HTTP API, the way an operator's scripts would.
-@Suite(.serialized) struct ServeBlackBoxTests {
+@Suite(.serialized, .showsLogsOnFailure) struct ServeBlackBoxTests {
     /// A running `starling serve` process and the addresses it printed.
     struct Peer {
         let process: ChildProcess

@@ -5,7 +5,7 @@ import StarlingTestKit
 import Testing
 
 /// A peer whose clock ran ahead must not acknowledge writes that other peers would refuse.
-@Suite struct ClockAheadTests {
+@Suite(.showsLogsOnFailure) struct ClockAheadTests {
     static let day: Int64 = 86_400_000
 
     @Test("after a wall clock jumped a day ahead and back, local writes fail UNAVAILABLE naming the clock")

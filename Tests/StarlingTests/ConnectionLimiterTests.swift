@@ -1,10 +1,11 @@
 import Starling
 import Synchronization
 import Testing
+import StarlingTestKit
 
 /// The connection budget (issue report 6): below the descriptor limit by default, shared by
 /// every admission, refusals counted and reported at most once per interval.
-@Suite struct ConnectionLimiterTests {
+@Suite(.showsLogsOnFailure) struct ConnectionLimiterTests {
     /// A clock the test moves by hand.
     final class ManualInstant: Sendable {
         let instant = Mutex(ContinuousClock.now)

@@ -7,7 +7,7 @@ import Testing
 
 /// A corrupt database is reported as one — naming the file and how to recover — at open and at
 /// run time, never as `INTERNAL ... please report this`.
-@Suite struct CorruptDatabaseTests {
+@Suite(.showsLogsOnFailure) struct CorruptDatabaseTests {
     static let clock = ManualWallClock(millis: 1_767_225_600_000)  // 2026-01-01T00:00:00Z
 
     static func settings(checkOnOpen: Bool = true, reinitialize: Bool = false) -> Node.Settings {

@@ -9,7 +9,7 @@ import Testing
 
 /// A data directory that was initialised and lost its database is refused, never started empty;
 /// re-initialising takes an explicit setting and keeps the old files aside.
-@Suite struct DataDirectoryTests {
+@Suite(.showsLogsOnFailure) struct DataDirectoryTests {
     static let clock = ManualWallClock(millis: 1_767_225_600_000)  // 2026-01-01T00:00:00Z
 
     static func settings(reinitialize: Bool = false) -> Node.Settings {

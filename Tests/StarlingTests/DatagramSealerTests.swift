@@ -4,8 +4,9 @@ import NIOCore
 import Starling
 import StarlingCore
 import Testing
+import StarlingTestKit
 
-@Suite struct DatagramSealerTests {
+@Suite(.showsLogsOnFailure) struct DatagramSealerTests {
     let keyA = SymmetricKey(size: .bits256)
     let keyB = SymmetricKey(size: .bits256)
 

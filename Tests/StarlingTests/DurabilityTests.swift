@@ -5,7 +5,7 @@ import StarlingTestKit
 import Testing
 
 /// Acknowledged means durable: a process killed with SIGKILL loses no acknowledged write.
-@Suite(.serialized) struct DurabilityTests {
+@Suite(.serialized, .showsLogsOnFailure) struct DurabilityTests {
     @Test(arguments: ["process", "power"])
     func everyAcknowledgedWriteSurvivesSIGKILL(durability: String) async throws {
         let directory = TemporaryDirectory()
@@ -39,7 +39,7 @@ import Testing
 }
 
 /// One process per data directory.
-@Suite struct DirectoryLockTests {
+@Suite(.showsLogsOnFailure) struct DirectoryLockTests {
     @Test func aSecondProcessIsRefusedWithTheHolderNamedAndWritesNothing() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

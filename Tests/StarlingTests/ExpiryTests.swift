@@ -3,7 +3,7 @@ import StarlingCore
 import StarlingTestKit
 import Testing
 
-@Suite struct ExpiryTests {
+@Suite(.showsLogsOnFailure) struct ExpiryTests {
     @Test func anExpiredKeyDisappearsFromEveryReadAtItsExpiryInstant() async throws {
         try await TestNode.with { _, store, clock in
             try await store.set("k", "v", ttl: 10)

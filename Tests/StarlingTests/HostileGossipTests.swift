@@ -10,7 +10,7 @@ import Testing
 
 /// What a hostile network can send a peer: replayed sealed datagrams, forged member addresses,
 /// datagrams sealed with the wrong key. Each test reproduces a report and fails without its fix.
-@Suite struct HostileGossipTests {
+@Suite(.showsLogsOnFailure) struct HostileGossipTests {
     /// Records what the engine sends.
     final class Recorder: DatagramTransport, Sendable {
         private let sent = Mutex<[Datagram]>([])

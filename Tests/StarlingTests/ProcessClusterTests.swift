@@ -5,7 +5,7 @@ import StarlingTestKit
 import Testing
 
 /// Peers as separate `starling serve` processes, replicating with an in-process peer.
-@Suite(.serialized) struct ProcessClusterTests {
+@Suite(.serialized, .showsLogsOnFailure) struct ProcessClusterTests {
     /// Starts `starling serve` on a loopback gossip port and returns it with its address.
     static func serve(_ directory: TemporaryDirectory, join: [PeerAddress]) throws -> (ChildProcess, PeerAddress) {
         var arguments = ["serve", "--data-dir", directory.path, "--gossip", "127.0.0.1:0", "--http", "127.0.0.1:0"]

@@ -6,7 +6,7 @@ import StarlingTestKit
 import Testing
 
 /// Sealed datagrams carry a per-sender session and counter, and a receiver accepts each once.
-@Suite struct ReplayWindowTests {
+@Suite(.showsLogsOnFailure) struct ReplayWindowTests {
     let sender = NodeID(rawValue: 0x5E)
 
     @Test func theSealedHeaderNamesSenderSessionAndACounterThatGrows() throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Random histories of writes on three peers, delivered to two replicas in different orders
 /// with duplicates, give identical state; and so does exchanging change feeds both ways.
-@Suite struct ReplicaConvergenceTests {
+@Suite(.showsLogsOnFailure) struct ReplicaConvergenceTests {
     /// One random operation on a store.
     static func randomOperation(on store: Store, clock: ManualWallClock, using rng: inout SeededGenerator) async throws {
         let key = "k\(Int.random(in: 0..<6, using: &rng))"
@@ -135,7 +135,7 @@ import Testing
 }
 
 /// Review findings on the remote apply path, each with the scenario it guards.
-@Suite struct RemoteApplyTests {
+@Suite(.showsLogsOnFailure) struct RemoteApplyTests {
     @Test func entriesOfAStoreDeclaredOnlyElsewhereAreKeptUntilItIsDeclaredHere() async throws {
         var withCache = Node.Settings()
         withCache.stores = ["app:cache"]

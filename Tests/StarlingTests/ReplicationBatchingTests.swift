@@ -8,7 +8,7 @@ import Testing
 /// The engine under load: datagrams that arrive together are applied in one transaction and
 /// acknowledged once per sender; the feed is packed into deltas from chunked reads; the UDP
 /// shell's inbox hands the engine everything that arrived while it worked.
-@Suite struct ReplicationBatchingTests {
+@Suite(.showsLogsOnFailure) struct ReplicationBatchingTests {
     /// Records every batch the engine hands to the network.
     final class RecordingTransport: DatagramTransport, @unchecked Sendable {
         private let lock = NSLock()

@@ -6,7 +6,7 @@ import Testing
 
 /// Databases written by earlier schema versions keep opening: `Fixtures/db/v<N>/starling.db`.
 /// To add a fixture for a new version, run once with `STARLING_WRITE_FIXTURES=1`.
-@Suite struct SchemaFixtureTests {
+@Suite(.showsLogsOnFailure) struct SchemaFixtureTests {
     static let clock = ManualWallClock(millis: 1_767_225_600_000)
 
     static var settings: Node.Settings {

@@ -9,7 +9,7 @@ import Testing
 /// The golden datagram of sealed format 2 (`Fixtures/wire/v2/sealed.hex`): a fixed key, sender,
 /// session, counter and nonce seal the golden `deltaAck` envelope to exactly these bytes, and the
 /// bytes open to it. Regenerate on purpose only: `STARLING_WRITE_FIXTURES=1 swift test --filter SealedGolden`.
-@Suite struct SealedGoldenTests {
+@Suite(.showsLogsOnFailure) struct SealedGoldenTests {
     static var key: SymmetricKey { SymmetricKey(data: Array(0..<32).map { UInt8($0) }) }
     static let nonce: [UInt8] = Array(100..<112).map { UInt8($0) }
     static let sender = NodeID(rawValue: 0x1111_2222_3333_4444)

@@ -6,7 +6,7 @@ import Testing
 
 /// Many watchers cost the writers nothing per watcher (issue report 8): the node's feed hub reads
 /// each commit once for all of them.
-@Suite struct SharedFeedTests {
+@Suite(.showsLogsOnFailure) struct SharedFeedTests {
     @Test func fiftyWatchersCostOneFeedReadPerCommitNotOnePerWatcher() async throws {
         try await TestNode.with { node, store, _ in
             let watchers = 50, writes = 20

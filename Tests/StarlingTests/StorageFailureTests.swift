@@ -5,7 +5,7 @@ import StarlingTestKit
 import Testing
 
 /// A full disk surfaces as `UNAVAILABLE` (retryable) and loses nothing acknowledged.
-@Suite struct StorageFailureTests {
+@Suite(.showsLogsOnFailure) struct StorageFailureTests {
     @Test func aFullDatabaseRefusesWritesRetryablyAndKeepsEveryAcknowledgedOne() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -3,7 +3,7 @@ import StarlingCore
 import StarlingTestKit
 import Testing
 
-@Suite struct StoreOperationTests {
+@Suite(.showsLogsOnFailure) struct StoreOperationTests {
     @Test func setGetEntryHasAndDeleteRoundTripEveryValueKind() async throws {
         try await TestNode.with { _, store, _ in
             let values: [JSONValue] = [nil, true, 42, -1.5, "text", [1, "two", nil], ["a": ["b": [1, 2]]]]

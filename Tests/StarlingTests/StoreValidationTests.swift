@@ -4,7 +4,7 @@ import StarlingTestKit
 import Testing
 
 /// Bad input is refused with `INVALID` and changes nothing.
-@Suite struct StoreValidationTests {
+@Suite(.showsLogsOnFailure) struct StoreValidationTests {
     @Test func keysMustBeNonEmptyAndWithinTheLimit() async throws {
         try await TestNode.with { _, store, _ in
             let limit = String(repeating: "k", count: 1_024)

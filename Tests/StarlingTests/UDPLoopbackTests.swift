@@ -8,7 +8,7 @@ import StarlingTestKit
 import Testing
 
 /// Real peers on real UDP sockets on 127.0.0.1.
-@Suite(.serialized) struct UDPLoopbackTests {
+@Suite(.serialized, .showsLogsOnFailure) struct UDPLoopbackTests {
     /// A running peer: its node, its replication and its directory.
     final class LivePeer: Sendable {
         let node: Node

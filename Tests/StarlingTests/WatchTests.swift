@@ -6,7 +6,7 @@ import Testing
 /// The change feed of `Store.watch`: replay after a position, live local and replicated writes,
 /// prefix filtering, the kind of each change, no gap or duplicate across resumes, refusal of
 /// positions it can no longer answer, and an end that unregisters from the node.
-@Suite(.timeLimit(.minutes(2))) struct WatchTests {
+@Suite(.timeLimit(.minutes(2)), .showsLogsOnFailure) struct WatchTests {
     /// The next `count` events of `iterator`, failing the test if the feed ends first.
     static func take(_ count: Int, from iterator: inout ChangeFeed.Iterator) async throws -> [ChangeFeed.Event] {
         var events: [ChangeFeed.Event] = []
