@@ -3,7 +3,8 @@ import Foundation
 /// A child process whose standard output is read line by line: for tests that run the real
 /// `starling` binary and kill it.
 public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `buffer` and `lines` are touched only under `lock`.
+    // @unchecked: `buffer`, `lines` and `ended` are touched only under `lock`, a condition variable
+    // (readers block until a line or the end arrives), which `Mutex` does not offer.
     private let process = Process()
     private let pipe = Pipe()
     private let lock = NSCondition()

@@ -1,25 +1,44 @@
-import Foundation
 import Logging
+import Synchronization
 public import Starling
 public import StarlingCore
 
 /// N real nodes (SQLite on temporary files) with real replication engines over a
 /// ``SimulatedNetwork``: the deterministic simulation of Design.md's testing pyramid.
-public final class SimulatedCluster: @unchecked Sendable {
-    // @unchecked: used by one test task at a time; the network serialises all events.
-
+public final class SimulatedCluster: Sendable {
     /// One simulated peer.
-    public final class Peer: @unchecked Sendable {
+    public final class Peer: Sendable {
+        private struct State {
+            var skewMillis: Int64 = 0
+            var node: Node?
+            var engine: ReplicationEngine?
+            var generation = 0
+        }
+
+        /// The peer's position in ``SimulatedCluster/peers``.
         public let index: Int
+        /// Its address on the simulated network.
         public let address: PeerAddress
+        /// Its wall clock, moved by the cluster with simulated time (plus ``skewMillis``).
         public let clock: ManualWallClock
-        /// Wall-clock skew of this host against simulated time, in milliseconds.
-        public var skewMillis: Int64 = 0
         let directory: TemporaryDirectory
-        public fileprivate(set) var node: Node?
-        public fileprivate(set) var engine: ReplicationEngine?
-        fileprivate var generation = 0
-        private let generationLock = NSLock()
+        private let state = Mutex(State())
+
+        /// Wall-clock skew of this host against simulated time, in milliseconds.
+        public var skewMillis: Int64 {
+            get { state.withLock { $0.skewMillis } }
+            set { state.withLock { $0.skewMillis = newValue } }
+        }
+        /// Its node while it runs; nil while it is down.
+        public fileprivate(set) var node: Node? {
+            get { state.withLock { $0.node } }
+            set { state.withLock { $0.node = newValue } }
+        }
+        /// Its replication engine while it runs; nil while it is down.
+        public fileprivate(set) var engine: ReplicationEngine? {
+            get { state.withLock { $0.engine } }
+            set { state.withLock { $0.engine = newValue } }
+        }
 
         init(index: Int, address: PeerAddress, clock: ManualWallClock) {
             self.index = index
@@ -28,8 +47,8 @@ public final class SimulatedCluster: @unchecked Sendable {
             self.directory = TemporaryDirectory(prefix: "starling-sim-\(index)")
         }
 
-        var currentGeneration: Int { generationLock.withLock { generation } }
-        func bumpGeneration() { generationLock.withLock { generation += 1 } }
+        var currentGeneration: Int { state.withLock { $0.generation } }
+        func bumpGeneration() { state.withLock { $0.generation += 1 } }
 
         /// The default store of a running peer.
         public func store() throws -> Store {
@@ -38,18 +57,35 @@ public final class SimulatedCluster: @unchecked Sendable {
         }
     }
 
+    private struct Configuration {
+        var settings: ReplicationSettings
+        var seedsByPeer: [Int: [Int]] = [:]
+    }
+
+    /// The simulated network between the peers.
     public let network: SimulatedNetwork
+    /// The peers, by index.
     public let peers: [Peer]
+    /// The seed of the network and of every peer's randomness: a failing seed replays exactly.
     public let seed: UInt64
-    public var settings: ReplicationSettings
+    private let configuration: Mutex<Configuration>
+
+    /// The replication settings of each peer, read at each start.
+    public var settings: ReplicationSettings {
+        get { configuration.withLock { $0.settings } }
+        set { configuration.withLock { $0.settings = newValue } }
+    }
     /// The seeds of each peer, by index, for peers that should not join the default way (every
     /// peer through peer 0, peer 0 through peer 1). Read at each start. Default empty.
-    public var seedsByPeer: [Int: [Int]] = [:]
+    public var seedsByPeer: [Int: [Int]] {
+        get { configuration.withLock { $0.seedsByPeer } }
+        set { configuration.withLock { $0.seedsByPeer = newValue } }
+    }
 
     /// Creates `count` peers; call ``startAll()`` next.
     public init(seed: UInt64, count: Int, settings: ReplicationSettings = SimulatedCluster.defaultSettings) {
         self.seed = seed
-        self.settings = settings
+        configuration = Mutex(Configuration(settings: settings))
         network = SimulatedNetwork(seed: seed)
         peers = (0..<count).map { index in
             Peer(index: index, address: PeerAddress(host: "10.77.0.\(index + 1)", port: 7946), clock: ManualWallClock(millis: 0))

@@ -1,13 +1,12 @@
-import Foundation
 import NIOCore
+import Synchronization
 public import Starling
 public import StarlingCore
 
 /// A seeded, simulated datagram network with its own clock: loss, duplication, delay (and so
 /// reordering), partitions. Events run one at a time in time order, so a run is a pure function
 /// of its seed and the test's actions: a failing seed replays exactly.
-public final class SimulatedNetwork: @unchecked Sendable {
-    // @unchecked: every field is touched only under `lock`, and events run one at a time.
+public final class SimulatedNetwork: Sendable {
 
     /// Network faults, each chosen per datagram.
     public struct Faults: Sendable {
@@ -35,48 +34,64 @@ public final class SimulatedNetwork: @unchecked Sendable {
         case deliver(Datagram, to: PeerAddress)
     }
 
-    private let lock = NSLock()
-    private var queue: [Event] = []
-    private var order = 0
-    private var rng: SeededGenerator
-    private var handlers: [PeerAddress: @Sendable ([Datagram]) async -> Void] = [:]
-    private var blocked: Set<[PeerAddress]> = []
+    private struct State {
+        var queue: [Event] = []
+        var order = 0
+        var rng: SeededGenerator
+        var handlers: [PeerAddress: @Sendable ([Datagram]) async -> Void] = [:]
+        var blocked: Set<[PeerAddress]> = []
+        var faults = Faults()
+        var now: Int64
+        var delivered = 0
+        var lost = 0
+        var batchedDeliveries = 0
+
+        mutating func enqueue(at time: Int64, _ action: Action) {
+            order += 1
+            queue.append(Event(time: time, order: order, action: action))
+        }
+    }
+
+    private let state: Mutex<State>
+
     /// The faults in force.
     public var faults: Faults {
-        get { lock.withLock { storedFaults } }
-        set { lock.withLock { storedFaults = newValue } }
+        get { state.withLock { $0.faults } }
+        set { state.withLock { $0.faults = newValue } }
     }
-    private var storedFaults = Faults()
     /// Simulated time, in Unix milliseconds.
-    public private(set) var now: Int64
-    /// Datagrams delivered and dropped so far.
-    public private(set) var delivered = 0
-    public private(set) var lost = 0
+    public var now: Int64 { state.withLock { $0.now } }
+    /// Datagrams delivered so far.
+    public var delivered: Int { state.withLock { $0.delivered } }
+    /// Datagrams dropped so far (lost, or cut by a partition).
+    public var lost: Int { state.withLock { $0.lost } }
     /// Deliveries that handed a host more than one datagram at once.
-    public private(set) var batchedDeliveries = 0
+    public var batchedDeliveries: Int { state.withLock { $0.batchedDeliveries } }
 
     /// Creates a network starting at `startMillis`.
     public init(seed: UInt64, startMillis: Int64 = 1_767_225_600_000) {
-        rng = SeededGenerator(seed: seed)
-        now = startMillis
+        state = Mutex(State(rng: SeededGenerator(seed: seed), now: startMillis))
     }
 
     /// A random number from the network's generator (for tests that need more randomness in the same stream).
-    public func random(in range: ClosedRange<Int>) -> Int { lock.withLock { Int.random(in: range, using: &rng) } }
-    public func chance(_ probability: Double) -> Bool { lock.withLock { Double.random(in: 0..<1, using: &rng) < probability } }
+    public func random(in range: ClosedRange<Int>) -> Int { state.withLock { Int.random(in: range, using: &$0.rng) } }
+    /// A coin that comes up true with `probability`, from the network's generator.
+    public func chance(_ probability: Double) -> Bool {
+        state.withLock { Double.random(in: 0..<1, using: &$0.rng) < probability }
+    }
 
     /// Routes datagrams for `address` to `handler` (nil detaches: the host is down). Datagrams
     /// arriving at the same simulated millisecond are handed over together, as a real receive
     /// loop hands over what arrived while the engine worked.
     public func attach(_ address: PeerAddress, _ handler: (@Sendable ([Datagram]) async -> Void)?) {
-        lock.withLock { handlers[address] = handler }
+        state.withLock { $0.handlers[address] = handler }
     }
 
     /// Cuts the network between `a` and `b` in the direction a→b only (`oneWay`) or both.
     public func block(_ a: PeerAddress, _ b: PeerAddress, oneWay: Bool = false) {
-        lock.withLock {
-            blocked.insert([a, b])
-            if !oneWay { blocked.insert([b, a]) }
+        state.withLock { state in
+            state.blocked.insert([a, b])
+            if !oneWay { state.blocked.insert([b, a]) }
         }
     }
 
@@ -91,32 +106,27 @@ public final class SimulatedNetwork: @unchecked Sendable {
 
     /// Removes every partition.
     public func heal() {
-        lock.withLock { blocked.removeAll() }
+        state.withLock { $0.blocked.removeAll() }
     }
 
     /// Sends a datagram, subject to the faults.
     func send(_ datagram: ByteBuffer, from: PeerAddress, to: PeerAddress) {
-        lock.withLock {
-            if blocked.contains([from, to]) || Double.random(in: 0..<1, using: &rng) < storedFaults.loss {
-                lost += 1
+        state.withLock { state in
+            if state.blocked.contains([from, to]) || Double.random(in: 0..<1, using: &state.rng) < state.faults.loss {
+                state.lost += 1
                 return
             }
-            let copies = Double.random(in: 0..<1, using: &rng) < storedFaults.duplication ? 2 : 1
+            let copies = Double.random(in: 0..<1, using: &state.rng) < state.faults.duplication ? 2 : 1
             for _ in 0..<copies {
-                let delay = Int64.random(in: storedFaults.delayMillis, using: &rng)
-                enqueueLocked(at: now + delay, .deliver(Datagram(datagram, address: from), to: to))
+                let delay = Int64.random(in: state.faults.delayMillis, using: &state.rng)
+                state.enqueue(at: state.now + delay, .deliver(Datagram(datagram, address: from), to: to))
             }
         }
     }
 
     /// Runs `action` at simulated time `now + millis`.
     public func schedule(afterMillis millis: Int64, _ action: @escaping @Sendable () async -> Void) {
-        lock.withLock { enqueueLocked(at: now + max(0, millis), .run(action)) }
-    }
-
-    private func enqueueLocked(at time: Int64, _ action: Action) {
-        order += 1
-        queue.append(Event(time: time, order: order, action: action))
+        state.withLock { $0.enqueue(at: $0.now + max(0, millis), .run(action)) }
     }
 
     /// Runs every event due up to `deadline` (simulated Unix ms), in time order, then sets the
@@ -132,17 +142,18 @@ public final class SimulatedNetwork: @unchecked Sendable {
                 await handler?(batch)
             }
         }
-        lock.withLock { now = max(now, deadline) }
+        state.withLock { $0.now = max($0.now, deadline) }
         onTime(deadline)
     }
 
     private func popNext(before deadline: Int64) -> Event? {
-        lock.withLock {
+        state.withLock { state in
+            let queue = state.queue
             guard let index = queue.indices.min(by: { (queue[$0].time, queue[$0].order) < (queue[$1].time, queue[$1].order) }),
                   queue[index].time <= deadline
             else { return nil }
-            let event = queue.remove(at: index)
-            now = max(now, event.time)
+            let event = state.queue.remove(at: index)
+            state.now = max(state.now, event.time)
             return event
         }
     }
@@ -152,7 +163,8 @@ public final class SimulatedNetwork: @unchecked Sendable {
     private func takeDeliveries(startingWith first: Datagram, to: PeerAddress, at time: Int64)
         -> ([Datagram], (@Sendable ([Datagram]) async -> Void)?)
     {
-        lock.withLock {
+        state.withLock { state in
+            let queue = state.queue
             var batch = [first]
             let due = queue.indices.filter { index in
                 guard queue[index].time == time, case .deliver(_, let destination) = queue[index].action else { return false }
@@ -161,11 +173,11 @@ public final class SimulatedNetwork: @unchecked Sendable {
             for index in due {
                 if case .deliver(let datagram, _) = queue[index].action { batch.append(datagram) }
             }
-            for index in due.sorted(by: >) { queue.remove(at: index) }
-            let handler = handlers[to]
+            for index in due.sorted(by: >) { state.queue.remove(at: index) }
+            let handler = state.handlers[to]
             if handler != nil {
-                delivered += batch.count
-                if batch.count > 1 { batchedDeliveries += 1 }
+                state.delivered += batch.count
+                if batch.count > 1 { state.batchedDeliveries += 1 }
             }
             return (batch, handler)
         }

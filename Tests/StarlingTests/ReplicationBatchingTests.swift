@@ -3,6 +3,7 @@ import NIOCore
 @testable import Starling
 import StarlingCore
 import StarlingTestKit
+import Synchronization
 import Testing
 
 /// The engine under load: datagrams that arrive together are applied in one transaction and
@@ -10,18 +11,17 @@ import Testing
 /// shell's inbox hands the engine everything that arrived while it worked.
 @Suite(.showsLogsOnFailure) struct ReplicationBatchingTests {
     /// Records every batch the engine hands to the network.
-    final class RecordingTransport: DatagramTransport, @unchecked Sendable {
-        private let lock = NSLock()
-        private var recorded: [[Datagram]] = []
+    final class RecordingTransport: DatagramTransport, Sendable {
+        private let recorded = Mutex<[[Datagram]]>([])
 
-        var batches: [[Datagram]] { lock.withLock { recorded } }
+        var batches: [[Datagram]] { recorded.withLock { $0 } }
 
         func send(_ datagram: ByteBuffer, to address: PeerAddress) async {
-            lock.withLock { recorded.append([Datagram(datagram, address: address)]) }
+            recorded.withLock { $0.append([Datagram(datagram, address: address)]) }
         }
 
         func send(_ datagrams: [Datagram]) async {
-            lock.withLock { recorded.append(datagrams) }
+            recorded.withLock { $0.append(datagrams) }
         }
 
         /// The messages of every datagram sent (or of `datagrams`), decoded.
@@ -238,10 +238,8 @@ import Testing
 }
 
 /// Counts commit notifications.
-final class CommitCounter: @unchecked Sendable {
-    // @unchecked: `count` is touched only under `lock`.
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func increment() { lock.withLock { count += 1 } }
+final class CommitCounter: Sendable {
+    private let count = Atomic(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func increment() { count.add(1, ordering: .relaxed) }
 }

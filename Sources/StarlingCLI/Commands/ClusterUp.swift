@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import UnixSignals
 
 /// `starling cluster up N`: N local peers on loopback, each a `starling serve` process with its
@@ -112,8 +113,7 @@ struct ClusterUp: AsyncParsableCommand {
 }
 
 /// Child `starling serve` processes started by ``ClusterUp``.
-final class LocalPeers: @unchecked Sendable {
-    // @unchecked: `processes` and `stopping` are touched only under `lock`.
+final class LocalPeers: Sendable {
 
     /// What ends the wait of `cluster up`.
     enum Event: Sendable {
@@ -134,9 +134,12 @@ final class LocalPeers: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var processes: [Process] = []
-    private var stopping = false
+    private struct State {
+        var processes: [Process] = []
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
     private let events: AsyncStream<Event>.Continuation
 
     init(events: AsyncStream<Event>.Continuation) {
@@ -156,13 +159,13 @@ final class LocalPeers: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        let index = lock.withLock { processes.count }
+        let index = state.withLock { $0.processes.count }
         process.terminationHandler = { [weak self] process in
-            guard let self, !self.lock.withLock({ self.stopping }) else { return }
+            guard let self, !self.state.withLock({ $0.stopping }) else { return }
             self.events.yield(.exited(index, process.terminationStatus))
         }
         try process.run()
-        lock.withLock { processes.append(process) }
+        state.withLock { $0.processes.append(process) }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
             if let data = FileManager.default.contents(atPath: log),
@@ -177,9 +180,9 @@ final class LocalPeers: @unchecked Sendable {
     /// Sends SIGTERM to every peer and waits for each to exit; one still running after 30 s is
     /// killed.
     func stopAll() {
-        let running = lock.withLock {
-            stopping = true
-            return processes
+        let running = state.withLock { state in
+            state.stopping = true
+            return state.processes
         }
         for process in running where process.isRunning { kill(process.processIdentifier, SIGTERM) }
         let deadline = Date().addingTimeInterval(30)
