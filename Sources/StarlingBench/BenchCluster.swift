@@ -160,9 +160,9 @@ struct BenchClusterOptions: Sendable, Codable {
         settings.bind = PeerAddress(host: "127.0.0.1", port: port)
         settings.seeds = seeds
         settings.maxDatagram = maxDatagram
-        settings.membership.probeIntervalMillis = 200
-        settings.membership.probeTimeoutMillis = 100
-        settings.replicator.roundIntervalMillis = 50
+        settings.membership.probeInterval = .milliseconds(200)
+        settings.membership.probeTimeout = .milliseconds(100)
+        settings.replicator.roundInterval = .milliseconds(50)
         return settings
     }
 

@@ -95,7 +95,7 @@ public final class SimulatedCluster: Sendable {
     /// Fast protocol timing for simulation.
     public static var defaultSettings: ReplicationSettings {
         var settings = ReplicationSettings()
-        settings.replicator.digestIntervalMillis = 5_000
+        settings.replicator.digestInterval = .milliseconds(5_000)
         return settings
     }
 
@@ -115,7 +115,7 @@ public final class SimulatedCluster: Sendable {
         let seedPeer = peer.index == 0 ? (peers.count > 1 ? peers[1] : nil) : peers[0]
         settings.seeds = seedsByPeer[peer.index].map { $0.map { peers[$0].address } } ?? seedPeer.map { [$0.address] } ?? []
         var nodeSettings = Node.Settings()
-        nodeSettings.sweepIntervalMillis = 0
+        nodeSettings.sweepInterval = .zero
         var idGenerator = SeededGenerator(seed: seed &+ UInt64(peer.index) &* 0x9E37)
         nodeSettings.initialNodeID = NodeID.random(using: &idGenerator)
         let node = try Node.open(directory: peer.directory.path, settings: nodeSettings, clock: peer.clock, logger: TestNode.quietLogger)

@@ -18,7 +18,7 @@ public enum TestNode {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         var settings = settings
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         let node = try Node.open(directory: directory.path, settings: settings, clock: clock, logger: quietLogger)
         do {
             let result = try await body(node, try node.store("default"), clock)

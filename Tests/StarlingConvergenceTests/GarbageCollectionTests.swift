@@ -7,10 +7,10 @@ import Testing
 @Suite(.showsLogsOnFailure) struct GarbageCollectionTests {
     static var settings: ReplicationSettings {
         var settings = SimulatedCluster.defaultSettings
-        settings.tombstoneGraceMillis = 2_000
-        settings.gcIntervalMillis = 1_000
-        settings.membership.suspicionTimeoutMillis = 2_000
-        settings.membership.deadMemberRetentionMillis = 10_000
+        settings.tombstoneGrace = .milliseconds(2_000)
+        settings.gcInterval = .milliseconds(1_000)
+        settings.membership.suspicionTimeout = .milliseconds(2_000)
+        settings.membership.deadMemberRetention = .milliseconds(10_000)
         return settings
     }
 
@@ -75,7 +75,7 @@ import Testing
 @Suite(.showsLogsOnFailure) struct StableHorizonTests {
     @Test func aLateWriteFromACutOffMemberSurvivesGarbageCollectionElsewhere() async throws {
         var settings = GarbageCollectionTests.settings
-        settings.membership.deadMemberRetentionMillis = 120_000
+        settings.membership.deadMemberRetention = .milliseconds(120_000)
         let cluster = SimulatedCluster(seed: 14, count: 3, settings: settings)
         try await cluster.startAll()
         await cluster.advance(by: 2_000)

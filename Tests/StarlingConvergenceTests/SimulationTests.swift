@@ -107,7 +107,7 @@ import Testing
     /// trip), not at the next round: the shell brings the next tick forward.
     @Test func aLostPushIsResentAfterItsTimeoutNotAtTheNextRound() async throws {
         var settings = SimulatedCluster.defaultSettings
-        settings.replicator.roundIntervalMillis = 5_000
+        settings.replicator.roundInterval = .milliseconds(5_000)
         let cluster = SimulatedCluster(seed: 5, count: 2, settings: settings)
         try await cluster.startAll()
         await cluster.advance(by: 2_000)
@@ -168,8 +168,8 @@ import Testing
         var settings = SimulatedCluster.defaultSettings
         if Bool.random(using: &rng) {
             // Aggressive garbage collection: the ledger then checks it never costs a write.
-            settings.tombstoneGraceMillis = 2_000
-            settings.gcIntervalMillis = 1_000
+            settings.tombstoneGrace = .milliseconds(2_000)
+            settings.gcInterval = .milliseconds(1_000)
         }
         let cluster = SimulatedCluster(seed: seed, count: count, settings: settings)
         for peer in cluster.peers { peer.skewMillis = Int64.random(in: -2_000...2_000, using: &rng) }

@@ -1,5 +1,5 @@
 import NIOCore
-import StarlingCore
+@testable import StarlingCore
 import StarlingTestKit
 import Testing
 
@@ -199,15 +199,15 @@ import Testing
         #expect(assembler.droppedMessages == 0)
     }
 
-    @Test func settingsRefuseNonsense() {
+    @Test func settingsBelowTheirMinimumCountAsTheMinimum() {
         var settings = FragmentAssembler.Settings()
         #expect(settings.maxPendingMessages == 64)
         #expect(settings.maxPendingBytes == 8 << 20)
-        #expect(settings.timeoutMillis == 5_000)
+        #expect(settings.timeout == .seconds(5))
         settings.maxPendingMessages = 0
         settings.maxPendingBytes = -5
-        settings.timeoutMillis = -1
-        #expect(settings.maxPendingMessages == 1 && settings.maxPendingBytes == 1 && settings.timeoutMillis == 1)
+        settings.timeout = .milliseconds(-1)
+        #expect(settings.pendingMessagesLimit == 1 && settings.pendingBytesLimit == 1 && settings.timeoutMillis == 1)
     }
 
     @Test func extremeClockValuesDoNotTrap() {

@@ -57,24 +57,31 @@ import StarlingTestKit
         }
     }
 
-    @Test func settingsHaveTheDocumentedDefaultsAndClampInvalidValues() {
+    @Test func settingsHaveTheDocumentedDefaultsAndValidationNamesWhatIsOutOfRange() throws {
         var settings = Membership.Settings()
-        #expect(settings.probeIntervalMillis == 1_000 && settings.probeTimeoutMillis == 400)
-        #expect(settings.indirectProbeCount == 3 && settings.suspicionTimeoutMillis == 5_000)
+        #expect(settings.probeInterval == .seconds(1) && settings.probeTimeout == .milliseconds(400))
+        #expect(settings.indirectProbeCount == 3 && settings.suspicionTimeout == .seconds(5))
         #expect(settings.maxGossipPerMessage == 8 && settings.gossipRetransmitMultiplier == 3)
-        #expect(settings.deadMemberRetentionMillis == 60_000 && settings.reconnectIntervalMillis == 5_000)
-        settings.probeIntervalMillis = 0
-        settings.probeTimeoutMillis = -5
-        settings.indirectProbeCount = -1
-        settings.suspicionTimeoutMillis = 0
-        settings.maxGossipPerMessage = 0
+        #expect(settings.deadMemberRetention == .seconds(60) && settings.reconnectInterval == .seconds(5))
+        try settings.validate()
+        settings.probeInterval = .zero
+        #expect(throws: StoreError.invalid("membership.probeInterval must be at least 1 ms, not 0 s")) {
+            try settings.validate()
+        }
+        settings.probeInterval = .seconds(1)
         settings.gossipRetransmitMultiplier = 0
-        settings.deadMemberRetentionMillis = -1
-        settings.reconnectIntervalMillis = 0
-        #expect(settings.probeIntervalMillis == 1 && settings.probeTimeoutMillis == 1)
-        #expect(settings.indirectProbeCount == 0 && settings.suspicionTimeoutMillis == 1)
-        #expect(settings.maxGossipPerMessage == 1 && settings.gossipRetransmitMultiplier == 1)
-        #expect(settings.deadMemberRetentionMillis == 0 && settings.reconnectIntervalMillis == 1)
+        #expect(throws: StoreError.invalid("membership.gossipRetransmitMultiplier must be at least 1, not 0")) {
+            try settings.validate()
+        }
+    }
+
+    @Test func theStateMachineReadsTimesNoShorterThanTheirMinimumWhateverItIsGiven() {
+        var settings = Membership.Settings()
+        settings.probeInterval = .milliseconds(-5)
+        settings.suspicionTimeout = .zero
+        settings.deadMemberRetention = .seconds(-1)
+        #expect(settings.probeIntervalMillis == 1 && settings.suspicionTimeoutMillis == 1)
+        #expect(settings.deadMemberRetentionMillis == 0)
     }
 
     @Test func joinsThroughASeedWhoseAckRevealsItsIdentity() throws {

@@ -47,7 +47,7 @@ import Testing
         let clock = ManualWallClock()
         let start = clock.nowMillis()
         var settings = Node.Settings()
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         let first = try Node.open(directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
         clock.set(start + Self.day)
         try await first.store("default").set("k", 1)

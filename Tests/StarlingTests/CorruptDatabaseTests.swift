@@ -12,7 +12,7 @@ import Testing
 
     static func settings(checkOnOpen: Bool = true, reinitialize: Bool = false) -> Node.Settings {
         var settings = Node.Settings()
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         settings.storage.checkOnOpen = checkOnOpen
         settings.storage.reinitialize = reinitialize
         return settings

@@ -14,7 +14,7 @@ import Testing
 
     static func settings(reinitialize: Bool = false) -> Node.Settings {
         var settings = Node.Settings()
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         settings.storage.reinitialize = reinitialize
         return settings
     }

@@ -145,7 +145,7 @@ import Testing
             let directory = TemporaryDirectory()
             defer { directory.remove() }
             var plain = Node.Settings()
-            plain.sweepIntervalMillis = 0
+            plain.sweepInterval = .zero
             var nodeB = try Node.open(directory: directory.path, settings: plain, clock: clock, logger: TestNode.quietLogger)
             let report = try await nodeB.apply(nodeA.changes(after: 0, limit: 10))
             #expect(report.applied == 1)

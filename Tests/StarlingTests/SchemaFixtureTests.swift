@@ -12,7 +12,7 @@ import Testing
     static var settings: Node.Settings {
         var settings = Node.Settings()
         settings.stores = ["app:cache"]
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         return settings
     }
 

@@ -11,7 +11,7 @@ import Testing
         defer { directory.remove() }
         var settings = Node.Settings()
         settings.storage.maxDatabaseBytes = 256 * 1024
-        settings.sweepIntervalMillis = 0
+        settings.sweepInterval = .zero
         var node = try Node.open(directory: directory.path, settings: settings)
         var store = try node.store("default")
         let value = JSONValue.string(String(repeating: "x", count: 2_000))

@@ -50,6 +50,27 @@ import Testing
         defer { directory.remove() }
         let error = #expect(throws: StoreError.self) { try Node.open(directory: directory.path, settings: settings) }
         #expect(error?.message.contains("maxKeyBytes") == true)
+        settings = Node.Settings()
+        settings.sweepInterval = .milliseconds(-1)
+        #expect(throws: StoreError.invalid("sweepInterval must be at least 0 s, not -1 ms")) {
+            try Node.open(directory: directory.path, settings: settings)
+        }
+    }
+
+    @Test func replicationRefusesSettingsOutOfRangeNamingTheNestedSetting() async throws {
+        try await TestNode.with { node, _, _ in
+            var settings = ReplicationSettings()
+            settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
+            settings.replicator.ackTimeout = .milliseconds(10)
+            await #expect(throws: StoreError.invalid("replicator.ackTimeout must be at least 20 ms, not 10 ms")) {
+                _ = try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
+            }
+            settings.replicator.ackTimeout = .seconds(1)
+            settings.membership.suspicionTimeout = .zero
+            await #expect(throws: StoreError.invalid("membership.suspicionTimeout must be at least 1 ms, not 0 s")) {
+                _ = try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
+            }
+        }
     }
 
     @Test func errorKindsCarryTheSpecNamesAndRetryability() {

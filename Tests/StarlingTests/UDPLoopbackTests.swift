@@ -30,8 +30,8 @@ import Testing
             settings.bind = PeerAddress(host: "127.0.0.1", port: port)
             settings.seeds = seeds
             settings.keyring = keyring
-            settings.membership.probeIntervalMillis = 200
-            settings.replicator.roundIntervalMillis = 50
+            settings.membership.probeInterval = .milliseconds(200)
+            settings.replicator.roundInterval = .milliseconds(50)
             let replication = try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
             return LivePeer(node: node, replication: replication, directory: directory)
         }

@@ -164,22 +164,26 @@ public final class Node: Sendable {
 }
 
 extension NodeSettings {
-    /// Refuses settings that cannot work, naming the setting.
-    func validate() throws(StoreError) {
+    /// Refuses a setting out of its range with `INVALID`, naming it; ``Node/open(directory:settings:clock:logger:)``
+    /// checks its settings first.
+    public func validate() throws(StoreError) {
         for store in stores where store.isEmpty {
             throw .invalid("stores: a store id is empty")
         }
         // Keys and values must also fit the wire format (u16 key length, values up to 16 MiB).
-        guard (1...65_535).contains(limits.maxKeyBytes) else { throw .invalid("limits.maxKeyBytes must be 1 to 65535") }
-        guard (1...WireFormat.maxValueBytes).contains(limits.maxValueBytes) else {
-            throw .invalid("limits.maxValueBytes must be 1 to \(WireFormat.maxValueBytes)")
+        try SettingCheck.check("limits.maxKeyBytes", limits.maxKeyBytes, in: 1...65_535)
+        try SettingCheck.check("limits.maxValueBytes", limits.maxValueBytes, in: 1...WireFormat.maxValueBytes)
+        try SettingCheck.check("limits.maxListLimit", limits.maxListLimit, atLeast: 1)
+        try SettingCheck.check("storage.maxReaders", storage.maxReaders, atLeast: 1)
+        try SettingCheck.check("storage.maxBatch", storage.maxBatch, atLeast: 1)
+        if let bytes = storage.maxDatabaseBytes {
+            try SettingCheck.check("storage.maxDatabaseBytes", bytes, atLeast: 65_536)
         }
-        guard limits.maxListLimit > 0 else { throw .invalid("limits.maxListLimit must be positive") }
-        guard storage.maxReaders > 0 else { throw .invalid("storage.maxReaders must be positive") }
-        guard storage.maxBatch > 0 else { throw .invalid("storage.maxBatch must be positive") }
-        if let bytes = storage.maxDatabaseBytes, bytes < 65_536 {
-            throw .invalid("storage.maxDatabaseBytes must be at least 65536")
-        }
-        guard sweepIntervalMillis >= 0 else { throw .invalid("sweepIntervalMillis must not be negative") }
+        try SettingCheck.check("maxClockOffset", maxClockOffset, atLeast: .milliseconds(1))
+        try SettingCheck.check("sweepInterval", sweepInterval, atLeast: .zero)
     }
+
+    // The times as the node counts them.
+    package var maxClockOffsetMillis: UInt64 { UInt64(max(1, maxClockOffset.wholeMilliseconds)) }
+    package var sweepIntervalMillis: Int64 { max(0, sweepInterval.wholeMilliseconds) }
 }

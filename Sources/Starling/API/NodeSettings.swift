@@ -14,12 +14,13 @@ public struct NodeSettings: Sendable {
     public var limits = Limits()
 
     /// How far ahead of local wall time a replicated timestamp may be before its message is
-    /// refused, in milliseconds. Default 60,000 (60 s).
-    public var maxClockOffsetMillis: UInt64 = 60_000
+    /// refused (and how far ahead of it this node's own clock may run before it refuses local
+    /// writes). Default 60 s; at least 1 ms.
+    public var maxClockOffset: Duration = .seconds(60)
 
-    /// How often expired entries are turned into tombstones, in milliseconds. Default 1,000.
+    /// How often expired entries are turned into tombstones; zero for never. Default 1 s.
     /// Reads hide expired entries at their expiry instant regardless; the sweep frees their bytes.
-    public var sweepIntervalMillis: Int64 = 1_000
+    public var sweepInterval: Duration = .seconds(1)
 
     /// The identity a *new* data directory gets; ignored when the directory already has one.
     /// Default nil: a random identity. Simulations set it so that a seed replays exactly.

@@ -26,11 +26,11 @@ public struct ReplicationSettings: Sendable {
     /// The socket receive buffer, in bytes. Default 4 MiB (the kernel default drops 1-7% of
     /// datagrams on loopback at full rate).
     public var receiveBufferBytes = 4 * 1024 * 1024
-    /// How long a tombstone is kept after every member has received it, in milliseconds, for
-    /// deliveries still in flight. Default 3,600,000 (1 hour).
-    public var tombstoneGraceMillis: Int64 = 3_600_000
-    /// How often tombstones are garbage-collected, in milliseconds. Default 60,000.
-    public var gcIntervalMillis: Int64 = 60_000
+    /// How long a tombstone is kept after every member has received it, for deliveries still in
+    /// flight. Default 1 hour.
+    public var tombstoneGrace: Duration = .seconds(3_600)
+    /// How often tombstones are garbage-collected. Default 60 s.
+    public var gcInterval: Duration = .seconds(60)
     /// Digest buckets for repair. Default 64.
     public var digestBuckets = 64
     /// Delta protocol timing and sizes.
@@ -42,17 +42,22 @@ public struct ReplicationSettings: Sendable {
     public init() {}
 
     /// Refuses settings that cannot work, naming the setting.
-    func validate() throws(StoreError) {
-        guard (1_200...65_000).contains(maxDatagram) else {
-            throw .invalid("replication.maxDatagram must be between 1200 and 65000, not \(maxDatagram)")
-        }
-        guard digestBuckets >= 1, digestBuckets <= 4_096 else {
-            throw .invalid("replication.digestBuckets must be between 1 and 4096")
-        }
-        guard tombstoneGraceMillis >= 0 else { throw .invalid("replication.tombstoneGraceMillis must not be negative") }
-        guard gcIntervalMillis > 0 else { throw .invalid("replication.gcIntervalMillis must be positive") }
-        guard receiveBufferBytes >= 65_536 else { throw .invalid("replication.receiveBufferBytes must be at least 65536") }
+    /// Refuses a setting out of its range with `INVALID`, naming it (`replication.…`, and the
+    /// nested `replicator.…` and `membership.…`); replication checks its settings when it starts.
+    public func validate() throws(StoreError) {
+        try SettingCheck.check("replication.maxDatagram", maxDatagram, in: 1_200...65_000)
+        try SettingCheck.check("replication.digestBuckets", digestBuckets, in: 1...4_096)
+        try SettingCheck.check("replication.receiveBufferBytes", receiveBufferBytes, atLeast: 65_536)
+        try SettingCheck.check("replication.tombstoneGrace", tombstoneGrace, atLeast: .zero)
+        try SettingCheck.check("replication.gcInterval", gcInterval, atLeast: .milliseconds(1))
+        try SettingCheck.check("replication.resolveTimeout", resolveTimeout, atLeast: .milliseconds(1))
+        try replicator.validate()
+        try membership.validate()
     }
+
+    // The times as the engine counts them.
+    package var tombstoneGraceMillis: Int64 { max(0, tombstoneGrace.wholeMilliseconds) }
+    package var gcIntervalMillis: Int64 { max(1, gcInterval.wholeMilliseconds) }
 
     /// The address peers are told to reach this one at.
     func advertisedAddress(bound: PeerAddress) -> PeerAddress {

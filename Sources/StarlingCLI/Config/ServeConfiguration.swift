@@ -70,7 +70,7 @@ struct ServeConfiguration {
         settings.storage.reinitialize = reinitialize
         settings.limits.maxKeyBytes = maxKeyBytes
         settings.limits.maxValueBytes = maxValueBytes
-        settings.maxClockOffsetMillis = UInt64(maxClockOffsetMillis)
+        settings.maxClockOffset = .milliseconds(maxClockOffsetMillis)
         return settings
     }
 
@@ -82,13 +82,13 @@ struct ServeConfiguration {
         settings.seeds = join
         settings.keyring = keyring
         settings.maxDatagram = maxDatagram
-        settings.tombstoneGraceMillis = tombstoneGraceMillis
-        settings.replicator.roundIntervalMillis = roundIntervalMillis
-        settings.replicator.ackTimeoutMillis = ackTimeoutMillis
-        settings.replicator.digestIntervalMillis = digestIntervalMillis
-        settings.membership.probeIntervalMillis = probeIntervalMillis
-        settings.membership.probeTimeoutMillis = probeTimeoutMillis
-        settings.membership.suspicionTimeoutMillis = suspicionTimeoutMillis
+        settings.tombstoneGrace = .milliseconds(tombstoneGraceMillis)
+        settings.replicator.roundInterval = .milliseconds(roundIntervalMillis)
+        settings.replicator.ackTimeout = .milliseconds(ackTimeoutMillis)
+        settings.replicator.digestInterval = .milliseconds(digestIntervalMillis)
+        settings.membership.probeInterval = .milliseconds(probeIntervalMillis)
+        settings.membership.probeTimeout = .milliseconds(probeTimeoutMillis)
+        settings.membership.suspicionTimeout = .milliseconds(suspicionTimeoutMillis)
         return settings
     }
 }

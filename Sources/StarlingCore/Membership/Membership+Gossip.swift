@@ -16,7 +16,7 @@ extension Membership {
     /// ``received(gossip:from:nowMillis:)``.
     /// - Returns: the updates, possibly none.
     public mutating func gossip() -> [MemberUpdate] {
-        takeGossip(limit: settings.maxGossipPerMessage, excluding: [])
+        takeGossip(limit: max(1, settings.maxGossipPerMessage), excluding: [])
     }
 
     /// Applies membership updates piggybacked on a message that is not a SWIM message
@@ -56,7 +56,7 @@ extension Membership {
     var retransmitLimit: Int {
         let n = UInt64(table.values.count { Self.isLive($0.update.status) } + 1)
         let log = n.bitWidth - n.leadingZeroBitCount  // ceil(log2(n + 1)) for n >= 1
-        return settings.gossipRetransmitMultiplier * max(1, log)
+        return max(1, settings.gossipRetransmitMultiplier) * max(1, log)
     }
 
     /// Takes up to `limit` queued updates, least transmitted first, counting one transmission
@@ -87,7 +87,7 @@ extension Membership {
     /// of the full table that lets newcomers and healed partitions learn members whose join
     /// gossip has long been spent. At most ``Settings/maxGossipPerMessage`` in all.
     mutating func outgoingGossip(to recipient: NodeID?, correction: MemberUpdate? = nil) -> [MemberUpdate] {
-        let limit = settings.maxGossipPerMessage
+        let limit = max(1, settings.maxGossipPerMessage)
         var result: [MemberUpdate] = hasLeft ? [localMember] : []
         if let correction { result.append(correction) }
         result = Array(result.prefix(limit))

@@ -114,7 +114,7 @@ extension Membership {
     /// resolves the same probe.
     mutating func requestIndirectProbes(probeID: UInt64, of target: MemberUpdate, into directives: inout [Directive]) {
         let candidates = table.keys.sorted().filter { $0 != target.id && table[$0]?.update.status == .alive }
-        for helper in random.sample(candidates, count: settings.indirectProbeCount) {
+        for helper in random.sample(candidates, count: max(0, settings.indirectProbeCount)) {
             guard let helperAddress = table[helper]?.update.address else { continue }
             counters.indirectProbesSent += 1
             let request = PingRequest(

@@ -35,37 +35,62 @@ public struct Replicator: Sendable {
         public var pushFanout = 3
         /// Members a periodic round sends to. Default 2.
         public var roundFanout = 2
-        /// The period of rounds, in milliseconds. Default 200.
-        public var roundIntervalMillis: Int64 = 200
+        /// The period of rounds. Default 200 ms.
+        public var roundInterval: Duration = .milliseconds(200)
         /// The longest a delta may go unacknowledged before the feed is re-sent from the last
-        /// acknowledgement, in milliseconds: the ack timeout before any round trip was measured,
-        /// and its ceiling when it backs off. Default 1,000.
-        public var ackTimeoutMillis: Int64 = 1_000
-        /// The shortest ack timeout, however fast the round trips, in milliseconds. Default 20.
-        public var minAckTimeoutMillis: Int64 = 20
+        /// acknowledgement: the ack timeout before any round trip was measured, and its ceiling
+        /// when it backs off. Default 1 s.
+        public var ackTimeout: Duration = .seconds(1)
+        /// The shortest ack timeout, however fast the round trips. Default 20 ms.
+        public var minAckTimeout: Duration = .milliseconds(20)
         /// Acknowledgements that do not advance while deltas are in flight before the delta after
         /// the last acknowledgement is re-sent (fast retransmit). Default 3.
         public var duplicateAcksForRetransmit = 3
-        /// The shortest interval between two ticks, in milliseconds. Default 5.
-        public var minTickMillis: Int64 = 5
+        /// The shortest interval between two ticks. Default 5 ms.
+        public var minTick: Duration = .milliseconds(5)
         /// Ranges of a member's feed received beyond a gap that are remembered, so they need not
         /// be sent again once the gap is filled; past that, the highest are forgotten. Default 64.
         public var maxHeldRanges = 64
         /// Deltas in flight per member. Default 64 (of at most one datagram each: 75 KiB with
         /// 1,200-byte datagrams).
         public var window = 64
-        /// The period of digest exchanges with one random member, in milliseconds. Default 30,000.
-        public var digestIntervalMillis: Int64 = 30_000
+        /// The period of digest exchanges with one random member. Default 30 s.
+        public var digestInterval: Duration = .seconds(30)
         /// Digest intervals an exchange may wait for a member that holds the whole feed (and an
         /// answer may be deferred for a member still being sent to) before it goes ahead anyway.
         /// Default 3.
         public var digestDeferralLimit = 3
         /// How often an idle, caught-up member is sent an empty delta with this peer's clock, so
-        /// the stable horizon keeps advancing without traffic, in milliseconds. Default 1,000.
-        public var heartbeatIntervalMillis: Int64 = 1_000
+        /// the stable horizon keeps advancing without traffic. Default 1 s.
+        public var heartbeatInterval: Duration = .seconds(1)
 
         /// Creates settings with every default.
         public init() {}
+
+        /// Refuses a setting out of its range with `INVALID`, naming it (`replicator.…`).
+        public func validate() throws(StoreError) {
+            let millisecond = Duration.milliseconds(1)
+            try SettingCheck.check("replicator.pushFanout", pushFanout, atLeast: 0)
+            try SettingCheck.check("replicator.roundFanout", roundFanout, atLeast: 1)
+            try SettingCheck.check("replicator.roundInterval", roundInterval, atLeast: millisecond)
+            try SettingCheck.check("replicator.minAckTimeout", minAckTimeout, atLeast: millisecond)
+            try SettingCheck.check("replicator.ackTimeout", ackTimeout, atLeast: minAckTimeout)
+            try SettingCheck.check("replicator.duplicateAcksForRetransmit", duplicateAcksForRetransmit, atLeast: 1)
+            try SettingCheck.check("replicator.minTick", minTick, atLeast: millisecond)
+            try SettingCheck.check("replicator.maxHeldRanges", maxHeldRanges, atLeast: 0)
+            try SettingCheck.check("replicator.window", window, atLeast: 1)
+            try SettingCheck.check("replicator.digestInterval", digestInterval, atLeast: millisecond)
+            try SettingCheck.check("replicator.digestDeferralLimit", digestDeferralLimit, atLeast: 0)
+            try SettingCheck.check("replicator.heartbeatInterval", heartbeatInterval, atLeast: millisecond)
+        }
+
+        // The times as the state machine counts them: never below a millisecond.
+        package var roundIntervalMillis: Int64 { max(1, roundInterval.wholeMilliseconds) }
+        package var ackTimeoutMillis: Int64 { max(1, ackTimeout.wholeMilliseconds) }
+        package var minAckTimeoutMillis: Int64 { max(1, minAckTimeout.wholeMilliseconds) }
+        package var minTickMillis: Int64 { max(1, minTick.wholeMilliseconds) }
+        package var digestIntervalMillis: Int64 { max(1, digestInterval.wholeMilliseconds) }
+        package var heartbeatIntervalMillis: Int64 { max(1, heartbeatInterval.wholeMilliseconds) }
     }
 
     /// What the shell must do.

@@ -43,23 +43,23 @@ public struct FragmentAssembler: Sendable {
     /// Memory and time limits.
     public struct Settings: Sendable, Hashable {
         /// The most partial messages held at once; the oldest is evicted to make room.
-        /// Default 64; values below 1 are raised to 1.
-        public var maxPendingMessages = 64 {
-            didSet { maxPendingMessages = max(1, maxPendingMessages) }
-        }
+        /// Default 64; at least 1.
+        public var maxPendingMessages = 64
         /// The most payload bytes held in partial messages; the oldest are evicted to make room.
-        /// Default 8 MiB; values below 1 are raised to 1.
-        public var maxPendingBytes = 8 << 20 {
-            didSet { maxPendingBytes = max(1, maxPendingBytes) }
-        }
-        /// Milliseconds after its first fragment arrived that a partial message is dropped.
-        /// Default 5,000; values below 1 are raised to 1.
-        public var timeoutMillis: Int64 = 5_000 {
-            didSet { timeoutMillis = max(1, timeoutMillis) }
-        }
+        /// Default 8 MiB; at least 1.
+        public var maxPendingBytes = 8 << 20
+        /// How long after its first fragment arrived a partial message is dropped. Default 5 s;
+        /// at least 1 ms.
+        public var timeout: Duration = .seconds(5)
 
         /// Creates the default settings.
         public init() {}
+
+        // The limits as the assembler applies them: a setting below its minimum counts as the
+        // minimum (these settings are the package's own, never read from a configuration).
+        var timeoutMillis: Int64 { max(1, timeout.wholeMilliseconds) }
+        var pendingMessagesLimit: Int { max(1, maxPendingMessages) }
+        var pendingBytesLimit: Int { max(1, maxPendingBytes) }
     }
 
     private struct Key: Hashable, Sendable {
@@ -172,8 +172,8 @@ public struct FragmentAssembler: Sendable {
     /// one more message fits). Returns false, dropping `key`'s message, if they cannot fit.
     private mutating func makeRoom(for key: Key, bytes: Int) -> Bool {
         let isNew = pending[key] == nil
-        while pendingBytes + bytes > settings.maxPendingBytes
-            || (isNew && pending.count >= settings.maxPendingMessages)
+        while pendingBytes + bytes > settings.pendingBytesLimit
+            || (isNew && pending.count >= settings.pendingMessagesLimit)
         {
             let others = pending.lazy.filter { $0.key != key }
             guard let oldest = others.min(by: { $0.value.arrival < $1.value.arrival }) else {
@@ -194,7 +194,7 @@ public struct FragmentAssembler: Sendable {
     /// Remembers a completed message until it times out, holding at most four times
     /// ``Settings/maxPendingMessages`` of them.
     private mutating func rememberCompleted(_ key: Key, nowMillis: Int64) {
-        let limit = min(settings.maxPendingMessages, 1 << 16) * 4
+        let limit = min(settings.pendingMessagesLimit, 1 << 16) * 4
         if completed.count >= limit {
             completed = completed.filter { !isExpired(since: $0.value, now: nowMillis) }
             if completed.count >= limit { completed.removeAll(keepingCapacity: true) }
