@@ -1,3 +1,4 @@
+import HeapModule
 import NIOCore
 import Synchronization
 public import Starling
@@ -21,21 +22,35 @@ public final class SimulatedNetwork: Sendable {
         public init() {}
     }
 
-    private struct Event {
+    /// One event, in a heap ordered by time and then by when it was scheduled, so that a run
+    /// costs O(log n) per event however many peers and datagrams are in flight.
+    private struct Event: Comparable {
         var time: Int64
         var order: Int
         var action: Action
+
+        static func == (a: Event, b: Event) -> Bool { (a.time, a.order) == (b.time, b.order) }
+        static func < (a: Event, b: Event) -> Bool { (a.time, a.order) < (b.time, b.order) }
     }
 
     private enum Action {
         /// A timer.
         case run(@Sendable () async -> Void)
-        /// A datagram arriving at `to`.
-        case deliver(Datagram, to: PeerAddress)
+        /// The datagrams arriving at `to` at the event's time (``State/arrivals``).
+        case deliver(to: PeerAddress)
+    }
+
+    /// The datagrams that arrive at one host at one instant: handed over together.
+    private struct Arrival: Hashable {
+        var time: Int64
+        var destination: PeerAddress
     }
 
     private struct State {
-        var queue: [Event] = []
+        var events = Heap<Event>()
+        /// The datagrams of each pending arrival, in the order they were sent; its event sits
+        /// in ``events`` at the place of the first.
+        var arrivals: [Arrival: [Datagram]] = [:]
         var order = 0
         var rng: SeededGenerator
         var handlers: [PeerAddress: @Sendable ([Datagram]) async -> Void] = [:]
@@ -48,7 +63,17 @@ public final class SimulatedNetwork: Sendable {
 
         mutating func enqueue(at time: Int64, _ action: Action) {
             order += 1
-            queue.append(Event(time: time, order: order, action: action))
+            events.insert(Event(time: time, order: order, action: action))
+        }
+
+        mutating func enqueue(_ datagram: Datagram, arrivingAt destination: PeerAddress, time: Int64) {
+            let arrival = Arrival(time: time, destination: destination)
+            if arrivals[arrival] != nil {
+                arrivals[arrival]?.append(datagram)
+            } else {
+                arrivals[arrival] = [datagram]
+                enqueue(at: time, .deliver(to: destination))
+            }
         }
     }
 
@@ -119,7 +144,7 @@ public final class SimulatedNetwork: Sendable {
             let copies = Double.random(in: 0..<1, using: &state.rng) < state.faults.duplication ? 2 : 1
             for _ in 0..<copies {
                 let delay = Int64.random(in: state.faults.delayMillis, using: &state.rng)
-                state.enqueue(at: state.now + delay, .deliver(Datagram(datagram, address: from), to: to))
+                state.enqueue(Datagram(datagram, address: from), arrivingAt: to, time: state.now + delay)
             }
         }
     }
@@ -137,8 +162,8 @@ public final class SimulatedNetwork: Sendable {
             switch event.action {
             case .run(let action):
                 await action()
-            case .deliver(let first, let to):
-                let (batch, handler) = takeDeliveries(startingWith: first, to: to, at: event.time)
+            case .deliver(let to):
+                let (batch, handler) = takeArrival(at: to, time: event.time)
                 await handler?(batch)
             }
         }
@@ -148,33 +173,21 @@ public final class SimulatedNetwork: Sendable {
 
     private func popNext(before deadline: Int64) -> Event? {
         state.withLock { state in
-            let queue = state.queue
-            guard let index = queue.indices.min(by: { (queue[$0].time, queue[$0].order) < (queue[$1].time, queue[$1].order) }),
-                  queue[index].time <= deadline
-            else { return nil }
-            let event = state.queue.remove(at: index)
+            guard let next = state.events.min, next.time <= deadline else { return nil }
+            let event = state.events.removeMin()
             state.now = max(state.now, event.time)
             return event
         }
     }
 
-    /// `first` and every other datagram due at `to` at `time`, in order, with `to`'s handler
-    /// (nil if the host is down: the datagrams are lost).
-    private func takeDeliveries(startingWith first: Datagram, to: PeerAddress, at time: Int64)
+    /// The datagrams arriving at `destination` at `time`, in the order they were sent, with its
+    /// handler (nil if the host is down: the datagrams are lost).
+    private func takeArrival(at destination: PeerAddress, time: Int64)
         -> ([Datagram], (@Sendable ([Datagram]) async -> Void)?)
     {
         state.withLock { state in
-            let queue = state.queue
-            var batch = [first]
-            let due = queue.indices.filter { index in
-                guard queue[index].time == time, case .deliver(_, let destination) = queue[index].action else { return false }
-                return destination == to
-            }.sorted { queue[$0].order < queue[$1].order }
-            for index in due {
-                if case .deliver(let datagram, _) = queue[index].action { batch.append(datagram) }
-            }
-            for index in due.sorted(by: >) { state.queue.remove(at: index) }
-            let handler = state.handlers[to]
+            let batch = state.arrivals.removeValue(forKey: Arrival(time: time, destination: destination)) ?? []
+            let handler = state.handlers[destination]
             if handler != nil {
                 state.delivered += batch.count
                 if batch.count > 1 { state.batchedDeliveries += 1 }
