@@ -160,7 +160,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         completions.reserveCapacity(batch.count)
         do throws(StoreError) {
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                try connection.beginImmediate()
             } catch {
                 throw StoreError(error, while: "starting a write")
             }
@@ -169,11 +169,8 @@ final class GroupCommitWriter: @unchecked Sendable {
                 if let failure = context.batchFailure { throw failure }
             }
             do {
-                let persist = try connection.statement(
-                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('last_hlc', ?1)")
-                persist.bind(1, context.state.clock.last.rawValue)
-                try persist.run()
-                try connection.execute("COMMIT")
+                try connection.saveClock(context.state.clock.last)
+                try connection.commit()
             } catch {
                 throw StoreError(error, while: "committing a write")
             }
@@ -192,7 +189,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 for observer in lock.withLock({ Array(observers.values) }) { observer(head) }
             }
         } catch {
-            try? connection.execute("ROLLBACK")
+            try? connection.rollback()
             // Keep the clock: stamps it issued must never be issued again.
             state = snapshot
             state.clock.advance(to: context.state.clock.last)

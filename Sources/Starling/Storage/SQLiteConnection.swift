@@ -47,6 +47,21 @@ final class SQLiteConnection {
         if rc != SQLITE_OK { throw error(rc, sql) }
     }
 
+    /// Opens a write transaction, taking the write lock at once.
+    func beginImmediate() throws(SQLiteError) {
+        try execute(StorageSQL.beginImmediate)
+    }
+
+    /// Commits the open transaction.
+    func commit() throws(SQLiteError) {
+        try execute(StorageSQL.commit)
+    }
+
+    /// Rolls back the open transaction.
+    func rollback() throws(SQLiteError) {
+        try execute(StorageSQL.rollback)
+    }
+
     /// The cached prepared statement for `sql`, reset and with bindings cleared.
     func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let cached = statements[sql] {

@@ -35,7 +35,7 @@ extension StorageOpener {
         do throws(SQLiteError) {
             let version = try db.scalarInt64("PRAGMA user_version") ?? 0
             guard version <= Schema.currentVersion else { return }
-            stored = version == 0 ? nil : try metaValue(db, "node_id").map { NodeID(rawValue: UInt64(bitPattern: $0)) }
+            stored = version == 0 ? nil : try db.metaValue(.nodeID).map { NodeID(rawValue: UInt64(bitPattern: $0)) }
         } catch {
             throw StoreError(error, while: "reading the node id of \(directory.database)")
         }

@@ -1,5 +1,6 @@
 /// The SQL of the hot paths, in one place: the store runs it, and `starling-bench local` runs
-/// the very same statements on raw SQLite for its baseline (hence `package`).
+/// the very same statements on raw SQLite for its baseline (hence `package`). The writer's and the
+/// opener's statements are here too, run by the named queries of `SQLiteConnection+*.swift`.
 package enum StorageSQL {
     /// The `entries` table and its indexes (created by schema migration 1).
     package static let entriesTable = """
@@ -27,6 +28,8 @@ package enum StorageSQL {
             WHERE expires_at IS NOT NULL AND value IS NOT NULL;
         """
 
+    // MARK: Registers (`entries`)
+
     /// Writes a key's register with its new sequence number: parameters store, key, the five
     /// ``EntryRow/registerColumns``, seq.
     package static let upsertEntry = """
@@ -39,4 +42,68 @@ package enum StorageSQL {
 
     /// Reads one key's register: parameters store, key.
     package static let readEntry = "SELECT \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key = ?2"
+
+    /// Live values that expire at or before a time, oldest expiry first: parameters now, limit.
+    static let expiredEntries = """
+        SELECT store, key, \(EntryRow.registerColumns) FROM entries
+        WHERE expires_at IS NOT NULL AND value IS NOT NULL AND expires_at <= ?1
+        ORDER BY expires_at LIMIT ?2
+        """
+
+    /// Frees an expired value, keeping its row: parameters store, key.
+    static let freeValue = "UPDATE entries SET value = NULL WHERE store = ?1 AND key = ?2"
+
+    /// Deletes a store's registers stamped before a clear's timestamp: parameters store, hlc.
+    static let deleteStampedBefore = "DELETE FROM entries WHERE store = ?1 AND key <> x'' AND hlc < ?2"
+
+    /// The keys and origins of a store's registers stamped at a clear's timestamp: parameters store, hlc.
+    static let stampedAt = "SELECT key, origin FROM entries WHERE store = ?1 AND key <> x'' AND hlc = ?2"
+
+    /// Deletes one register: parameters store, key.
+    static let deleteEntry = "DELETE FROM entries WHERE store = ?1 AND key = ?2"
+
+    /// Every store's range tombstone (the register of the empty key).
+    static let rangeTombstones = "SELECT store, \(EntryRow.registerColumns) FROM entries WHERE key = x''"
+
+    // MARK: The change feed (`entries` by `seq`)
+
+    /// The highest sequence number a row holds.
+    static let maxSeq = "SELECT max(seq) FROM entries"
+
+    // MARK: Stores (`stores`)
+
+    /// Adds a store's row unless it has one: parameter name.
+    static let insertStore = "INSERT OR IGNORE INTO stores (name) VALUES (?1)"
+
+    /// A store's row id: parameter name.
+    static let storeID = "SELECT id FROM stores WHERE name = ?1"
+
+    /// Every store's name and row id.
+    static let everyStore = "SELECT name, id FROM stores"
+
+    // MARK: Node state (`meta`)
+
+    /// One value: parameter name.
+    static let readMeta = "SELECT value FROM meta WHERE name = ?1"
+
+    /// Sets one value: parameters name, value.
+    static let writeMeta = "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)"
+
+    /// Sets the persisted clock, once per write batch: parameter hlc.
+    static let writeLastHLC = "INSERT OR REPLACE INTO meta (name, value) VALUES ('last_hlc', ?1)"
+
+    /// Records the node's identity, once: parameter node id.
+    static let insertNodeID = "INSERT INTO meta (name, value) VALUES ('node_id', ?1)"
+
+    // MARK: Transactions
+
+    /// A deferred transaction: a reader's snapshot starts at its first read.
+    static let begin = "BEGIN"
+
+    /// A write transaction, taking the write lock at once.
+    static let beginImmediate = "BEGIN IMMEDIATE"
+
+    static let commit = "COMMIT"
+
+    static let rollback = "ROLLBACK"
 }

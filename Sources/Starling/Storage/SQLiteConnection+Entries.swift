@@ -1,0 +1,87 @@
+import StarlingCore
+
+/// The named queries of the `entries` table: one register per (store, key).
+extension SQLiteConnection {
+    /// The register stored for `key` in `store`, or nil if it has none.
+    func readRegister(store: StoreID, key: String) throws(SQLiteError) -> Register? {
+        let statement = try statement(StorageSQL.readEntry)
+        defer { statement.reset() }
+        statement.bind(1, store.rawValue)
+        statement.bind(2, blob: key.utf8)
+        return try statement.step() ? EntryRow.register(from: statement) : nil
+    }
+
+    /// Up to `limit` live values whose expiry is at or before `nowMillis`, oldest expiry first.
+    func expiredRegisters(before nowMillis: Int64, limit: Int) throws(SQLiteError) -> [(StoreID, [UInt8], Register)] {
+        let statement = try statement(StorageSQL.expiredEntries)
+        defer { statement.reset() }
+        statement.bind(1, nowMillis)
+        statement.bind(2, Int64(limit))
+        var found: [(StoreID, [UInt8], Register)] = []
+        while try statement.step() {
+            found.append(
+                (StoreID(rawValue: statement.int64(0)), statement.blob(1),
+                 EntryRow.register(from: statement, startingAt: 2)))
+        }
+        return found
+    }
+
+    /// The stamp of every store's range tombstone: its latest `clear()`.
+    func rangeTombstoneStamps() throws(SQLiteError) -> [StoreID: Stamp] {
+        let statement = try statement(StorageSQL.rangeTombstones)
+        defer { statement.reset() }
+        var stamps: [StoreID: Stamp] = [:]
+        while try statement.step() {
+            stamps[StoreID(rawValue: statement.int64(0))] = EntryRow.register(from: statement, startingAt: 1).stamp
+        }
+        return stamps
+    }
+
+    /// The highest sequence number a row holds (0 if there is none). A purge may have deleted
+    /// the row of the feed's head since: the head is in `meta` then (``MetaName/feedHead``).
+    func maxSeq() throws(SQLiteError) -> Int64 {
+        try scalarInt64(StorageSQL.maxSeq) ?? 0
+    }
+
+    /// Writes `register` as the row of `key` in `store`, with sequence number `seq`.
+    func upsertRegister(_ register: Register, store: StoreID, key: [UInt8], seq: Int64) throws(SQLiteError) {
+        let statement = try statement(StorageSQL.upsertEntry)
+        statement.bind(1, store.rawValue)
+        statement.bind(2, blob: key)
+        EntryRow.bind(register, to: statement, startingAt: 3)
+        statement.bind(8, seq)
+        try statement.run()
+    }
+
+    /// Sets the value of `key` in `store` to NULL, keeping the rest of its row.
+    func freeValue(store: StoreID, key: [UInt8]) throws(SQLiteError) {
+        let statement = try statement(StorageSQL.freeValue)
+        statement.bind(1, store.rawValue)
+        statement.bind(2, blob: key)
+        try statement.run()
+    }
+
+    /// Deletes every register of `store` whose base is older than `stamp`, but not its range
+    /// tombstone. Origins are unsigned but SQLite integers are signed, so ties on the timestamp
+    /// are compared here, not in SQL.
+    func deleteRegisters(store: StoreID, clearedAt stamp: Stamp) throws(SQLiteError) {
+        let older = try statement(StorageSQL.deleteStampedBefore)
+        older.bind(1, store.rawValue)
+        older.bind(2, stamp.hlc.rawValue)
+        try older.run()
+        let ties = try statement(StorageSQL.stampedAt)
+        ties.bind(1, store.rawValue)
+        ties.bind(2, stamp.hlc.rawValue)
+        var doomed: [[UInt8]] = []
+        while try ties.step() {
+            if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
+        }
+        ties.reset()
+        let delete = try statement(StorageSQL.deleteEntry)
+        for key in doomed {
+            delete.bind(1, store.rawValue)
+            delete.bind(2, blob: key)
+            try delete.run()
+        }
+    }
+}
