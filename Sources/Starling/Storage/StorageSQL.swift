@@ -95,6 +95,18 @@ package enum StorageSQL {
     /// Records the node's identity, once: parameter node id.
     static let insertNodeID = "INSERT INTO meta (name, value) VALUES ('node_id', ?1)"
 
+    // MARK: Replication progress (`peers`)
+
+    /// Every member's progress, by node id.
+    static let everyPeer = "SELECT node_id, address, acked, received, last_seen FROM peers ORDER BY node_id"
+
+    /// Sets one member's progress: parameters node id, address, acked, received, last seen.
+    static let upsertPeer = """
+        INSERT INTO peers (node_id, address, acked, received, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (node_id) DO UPDATE SET address = excluded.address, acked = excluded.acked,
+            received = excluded.received, last_seen = excluded.last_seen
+        """
+
     // MARK: Transactions
 
     /// A deferred transaction: a reader's snapshot starts at its first read.
