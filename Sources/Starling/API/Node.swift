@@ -134,24 +134,7 @@ public final class Node: Sendable {
     public func changes(after seq: Int64, limit: Int, store: String? = nil) throws(StoreError) -> [Change] {
         let filter = try store.map { name throws(StoreError) in try self.store(name).storeID }
         return try readers.read("reading the change feed") { db in
-            let columns = "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters"
-            let statement = try db.statement(
-                filter == nil
-                    ? "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
-                    : "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 AND e.store = ?3 ORDER BY e.seq LIMIT ?2"
-            )
-            defer { statement.reset() }
-            statement.bind(1, seq)
-            statement.bind(2, Int64(max(0, limit)))
-            if let filter { statement.bind(3, filter.rawValue) }
-            var changes: [Change] = []
-            while try statement.step() {
-                changes.append(
-                    Change(
-                        seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
-                        register: EntryRow.register(from: statement, startingAt: 3)))
-            }
-            return changes
+            try db.changes(after: seq, limit: limit, store: filter)
         }
     }
 

@@ -84,4 +84,33 @@ extension SQLiteConnection {
             try delete.run()
         }
     }
+
+    /// Deletes up to `limit` tombstones stamped before `bound` that died before `deadBefore`
+    /// (Unix ms), never a range tombstone nor a counter, and records what a restart and the
+    /// change feed must know of it: the highest purged sequence number (a watcher resuming before
+    /// a purged tombstone would miss that deletion, so the feed refuses such a resume), the purge
+    /// `horizon`, and the head of the feed, `feedHead` (purging may delete the row that holds it,
+    /// and a restart must not reissue sequence numbers members already acknowledged).
+    /// - Returns: how many tombstones were deleted.
+    func purgeTombstones(
+        stampedBefore bound: HybridTimestamp, deadBefore: Int64, limit: Int, horizon: HybridTimestamp, feedHead: Int64
+    ) throws(SQLiteError) -> Int {
+        let delete = try statement(StorageSQL.purgeTombstones)
+        delete.bind(1, bound.rawValue)
+        delete.bind(2, deadBefore)
+        delete.bind(3, Int64(max(1, limit)))
+        var count = 0
+        var purgedSeq: Int64 = 0
+        while try delete.step() {
+            count += 1
+            purgedSeq = max(purgedSeq, delete.int64(0))
+        }
+        delete.reset()
+        if count > 0 {
+            try setMetaValue(.feedPurgedSeq, max(purgedSeq, try self.purgedSeq()))
+        }
+        try setMetaValue(.purgeHorizon, Int64(bitPattern: horizon.rawValue))
+        try setMetaValue(.feedHead, feedHead)
+        return count
+    }
 }

@@ -62,6 +62,19 @@ final class SQLiteConnection {
         try execute(StorageSQL.rollback)
     }
 
+    /// Runs `body` in one read transaction, so that everything it reads is of one snapshot.
+    func inReadTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        try execute(StorageSQL.begin)
+        do {
+            let result = try body()
+            try commit()
+            return result
+        } catch {
+            try? rollback()
+            throw error
+        }
+    }
+
     /// The cached prepared statement for `sql`, reset and with bindings cleared.
     func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let cached = statements[sql] {

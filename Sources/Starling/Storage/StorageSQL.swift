@@ -62,10 +62,55 @@ package enum StorageSQL {
     /// Deletes one register: parameters store, key.
     static let deleteEntry = "DELETE FROM entries WHERE store = ?1 AND key = ?2"
 
+    /// Deletes up to a limit of tombstones stamped before a bound and dead before a time, never
+    /// a range tombstone nor a counter, returning their sequence numbers: parameters bound,
+    /// dead-before, limit. `entries_tombstones` (a partial index) finds them without scanning live rows.
+    static let purgeTombstones = """
+        DELETE FROM entries WHERE (store, key) IN (
+            SELECT store, key FROM entries
+            WHERE value IS NULL AND counters IS NULL AND hlc < ?1 AND key <> x''
+                AND (expires_at IS NULL OR expires_at < ?2)
+            LIMIT ?3)
+        RETURNING seq
+        """
+
     /// Every store's range tombstone (the register of the empty key).
     static let rangeTombstones = "SELECT store, \(EntryRow.registerColumns) FROM entries WHERE key = x''"
 
     // MARK: The change feed (`entries` by `seq`)
+
+    /// The columns of a change: seq, store name, key and the register.
+    private static let changeColumns = "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters"
+
+    /// Every store's changes after a sequence number: parameters seq, limit.
+    static let changesAfter =
+        "SELECT \(changeColumns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1"
+        + " ORDER BY e.seq LIMIT ?2"
+
+    /// One store's changes after a sequence number: parameters seq, limit, store.
+    static let storeChangesAfter =
+        "SELECT \(changeColumns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 AND e.store = ?3"
+        + " ORDER BY e.seq LIMIT ?2"
+
+    /// One store's feed rows after a sequence number: parameters seq, store, limit.
+    static let storeFeed =
+        "SELECT seq, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?2 ORDER BY seq LIMIT ?3"
+
+    /// ``storeFeed`` of the keys from a lower bound, and the range tombstone: parameters seq,
+    /// store, limit, lower.
+    static let storeFeedFrom =
+        "SELECT seq, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?2"
+        + " AND (key = x'' OR key >= ?4) ORDER BY seq LIMIT ?3"
+
+    /// ``storeFeed`` of the keys in `[lower, upper)`, and the range tombstone: parameters seq,
+    /// store, limit, lower, upper.
+    static let storeFeedBetween =
+        "SELECT seq, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 AND store = ?2"
+        + " AND (key = x'' OR (key >= ?4 AND key < ?5)) ORDER BY seq LIMIT ?3"
+
+    /// Every store's feed rows after a sequence number: parameters seq, limit.
+    static let feed =
+        "SELECT seq, store, key, \(EntryRow.registerColumns) FROM entries WHERE seq > ?1 ORDER BY seq LIMIT ?2"
 
     /// The highest sequence number a row holds.
     static let maxSeq = "SELECT max(seq) FROM entries"
