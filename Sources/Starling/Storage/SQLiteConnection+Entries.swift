@@ -11,6 +11,34 @@ extension SQLiteConnection {
         return try statement.step() ? EntryRow.register(from: statement) : nil
     }
 
+    /// Visits the registers of `store` in bytewise key order whose keys are at or after `lower`,
+    /// after `after`, and before `upper` (when it is not nil), until `visit` returns false.
+    func scanRegisters(
+        store: StoreID, from lower: [UInt8], after: [UInt8], below upper: [UInt8]?,
+        _ visit: (String, Register) -> Bool
+    ) throws(SQLiteError) {
+        let statement = try statement(upper == nil ? StorageSQL.scanStore : StorageSQL.scanStoreBelow)
+        defer { statement.reset() }
+        statement.bind(1, store.rawValue)
+        statement.bind(2, blob: lower)
+        statement.bind(3, blob: after)
+        if let upper { statement.bind(4, blob: upper) }
+        while try statement.step() {
+            let key = statement.string(fromBlob: 0)
+            guard visit(key, EntryRow.register(from: statement, startingAt: 1)) else { return }
+        }
+    }
+
+    /// Visits every register of every store, range tombstones included, with its store's name
+    /// and its key's bytes: ordered by store name, then key, if `ordered`; else in no order.
+    func everyRegister(ordered: Bool, _ visit: (String, [UInt8], Register) -> Void) throws(SQLiteError) {
+        let statement = try statement(ordered ? StorageSQL.everyEntryInOrder : StorageSQL.everyEntry)
+        defer { statement.reset() }
+        while try statement.step() {
+            visit(statement.text(0), statement.blob(1), EntryRow.register(from: statement, startingAt: 2))
+        }
+    }
+
     /// Up to `limit` live values whose expiry is at or before `nowMillis`, oldest expiry first.
     func expiredRegisters(before nowMillis: Int64, limit: Int) throws(SQLiteError) -> [(StoreID, [UInt8], Register)] {
         let statement = try statement(StorageSQL.expiredEntries)

@@ -1,6 +1,8 @@
-/// The SQL of the hot paths, in one place: the store runs it, and `starling-bench local` runs
-/// the very same statements on raw SQLite for its baseline (hence `package`). The writer's and the
-/// opener's statements are here too, run by the named queries of `SQLiteConnection+*.swift`.
+/// Every statement the store runs on its tables, in one place: the named queries of
+/// `SQLiteConnection+*.swift` run them, and `starling-bench local` runs the very same hot-path
+/// statements on raw SQLite for its baseline (hence those are `package`). The schema's other
+/// migrations are ``Schema/migrations``; the connection PRAGMAs stay in ``StorageOpener`` and
+/// ``ReaderPool``, each beside the SQLite documentation it follows.
 package enum StorageSQL {
     /// The `entries` table and its indexes (created by schema migration 1).
     package static let entriesTable = """
@@ -42,6 +44,23 @@ package enum StorageSQL {
 
     /// Reads one key's register: parameters store, key.
     package static let readEntry = "SELECT \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key = ?2"
+
+    /// A store's keys and registers in key order from a lower bound and after a cursor:
+    /// parameters store, lower, after.
+    static let scanStore =
+        "SELECT key, \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key >= ?2 AND key > ?3 ORDER BY key"
+
+    /// ``scanStore`` below an upper bound: parameters store, lower, after, upper.
+    static let scanStoreBelow =
+        "SELECT key, \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key >= ?2 AND key > ?3"
+        + " AND key < ?4 ORDER BY key"
+
+    /// Every store's name, key and register, in no particular order.
+    static let everyEntry =
+        "SELECT s.name, e.key, \(EntryRow.registerColumns) FROM entries e JOIN stores s ON s.id = e.store"
+
+    /// ``everyEntry`` ordered by store name, then key.
+    static let everyEntryInOrder = everyEntry + " ORDER BY s.name, e.key"
 
     /// Live values that expire at or before a time, oldest expiry first: parameters now, limit.
     static let expiredEntries = """
