@@ -84,7 +84,7 @@ public final class Node: Sendable {
         self.storeIDs = opened.storeIDs
         self.writer = GroupCommitWriter(
             connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
-        self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders)
+        self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders, logger: logger)
         self.feedHub = FeedHub(maxRows: settings.feedWindowRows, maxBytes: settings.feedWindowBytes)
         self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)
         sweeper.start(writer: writer, logger: logger)
@@ -114,7 +114,11 @@ public final class Node: Sendable {
     /// data directory. Calls on its stores fail afterwards.
     public func close() async {
         await sweeper.stop()
-        await writer.close()
+        do {
+            try await writer.close()
+        } catch {
+            logger.error("closing the database failed", metadata: ["node": "\(id)", "error": "\(error)"])
+        }
         readers.close()
         lock.release()
         logger.info("closed node", metadata: ["node": "\(id)"])

@@ -20,19 +20,20 @@ extension SQLiteConnection {
     /// The changes after `seq`, in sequence order, at most `limit` of them, with their stores' names.
     /// - Parameter store: only this store's changes, or every store's if nil.
     func changes(after seq: Int64, limit: Int, store: StoreID?) throws(SQLiteError) -> [Change] {
-        let statement = try statement(store == nil ? StorageSQL.changesAfter : StorageSQL.storeChangesAfter)
-        defer { statement.reset() }
-        statement.bind(1, seq)
-        statement.bind(2, Int64(max(0, limit)))
-        if let store { statement.bind(3, store.rawValue) }
-        var changes: [Change] = []
-        while try statement.step() {
-            changes.append(
-                Change(
-                    seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
-                    register: EntryRow.register(from: statement, startingAt: 3)))
+        try statement(store == nil ? StorageSQL.changesAfter : StorageSQL.storeChangesAfter).withReset {
+            statement throws(SQLiteError) in
+            try statement.bind(1, seq)
+            try statement.bind(2, Int64(max(0, limit)))
+            if let store { try statement.bind(3, store.rawValue) }
+            var changes: [Change] = []
+            while try statement.step() {
+                changes.append(
+                    Change(
+                        seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
+                        register: EntryRow.register(from: statement, startingAt: 3)))
+            }
+            return changes
         }
-        return changes
     }
 
     /// The rows of `store` after `seq` whose keys are in `[lower, upper)` (bytewise; every key
@@ -44,21 +45,22 @@ extension SQLiteConnection {
         try inReadTransaction { () throws(SQLiteError) in
             let sql = lower.isEmpty
                 ? StorageSQL.storeFeed : upper == nil ? StorageSQL.storeFeedFrom : StorageSQL.storeFeedBetween
-            let statement = try statement(sql)
-            defer { statement.reset() }
-            statement.bind(1, seq)
-            statement.bind(2, store.rawValue)
-            statement.bind(3, Int64(max(1, limit)))
-            if !lower.isEmpty {
-                statement.bind(4, blob: lower)
-                if let upper { statement.bind(5, blob: upper) }
-            }
-            var rows: [FeedPage.Row] = []
-            while try statement.step() {
-                rows.append(
-                    FeedPage.Row(
-                        seq: statement.int64(0), store: store, key: statement.string(fromBlob: 1),
-                        register: EntryRow.register(from: statement, startingAt: 2)))
+            let rows = try statement(sql).withReset { statement throws(SQLiteError) in
+                try statement.bind(1, seq)
+                try statement.bind(2, store.rawValue)
+                try statement.bind(3, Int64(max(1, limit)))
+                if !lower.isEmpty {
+                    try statement.bind(4, blob: lower)
+                    if let upper { try statement.bind(5, blob: upper) }
+                }
+                var rows: [FeedPage.Row] = []
+                while try statement.step() {
+                    rows.append(
+                        FeedPage.Row(
+                            seq: statement.int64(0), store: store, key: statement.string(fromBlob: 1),
+                            register: EntryRow.register(from: statement, startingAt: 2)))
+                }
+                return rows
             }
             return FeedPage(rows: rows, purgedSeq: try purgedSeq())
         }
@@ -68,17 +70,17 @@ extension SQLiteConnection {
     /// watermark, from one snapshot.
     func feedPage(after seq: Int64, limit: Int) throws(SQLiteError) -> FeedPage {
         try inReadTransaction { () throws(SQLiteError) in
-            let statement = try statement(StorageSQL.feed)
-            defer { statement.reset() }
-            statement.bind(1, seq)
-            statement.bind(2, Int64(max(1, limit)))
-            var rows: [FeedPage.Row] = []
-            while try statement.step() {
-                rows.append(
-                    FeedPage.Row(
-                        seq: statement.int64(0), store: StoreID(rawValue: statement.int64(1)),
-                        key: statement.string(fromBlob: 2),
-                        register: EntryRow.register(from: statement, startingAt: 3)))
+            let rows = try statement(StorageSQL.feed).withReset { statement throws(SQLiteError) in
+                try statement.bind(1, seq)
+                try statement.bind(2, Int64(max(1, limit)))
+                var rows: [FeedPage.Row] = []
+                while try statement.step() {
+                    rows.append(
+                        FeedPage.Row(
+                            seq: statement.int64(0), store: StoreID(rawValue: statement.int64(1)),
+                            key: statement.string(fromBlob: 2), register: EntryRow.register(from: statement, startingAt: 3)))
+                }
+                return rows
             }
             return FeedPage(rows: rows, purgedSeq: try purgedSeq())
         }

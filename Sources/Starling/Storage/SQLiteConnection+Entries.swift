@@ -4,11 +4,11 @@ import StarlingCore
 extension SQLiteConnection {
     /// The register stored for `key` in `store`, or nil if it has none.
     func readRegister(store: StoreID, key: String) throws(SQLiteError) -> Register? {
-        let statement = try statement(StorageSQL.readEntry)
-        defer { statement.reset() }
-        statement.bind(1, store.rawValue)
-        statement.bind(2, blob: key.utf8)
-        return try statement.step() ? EntryRow.register(from: statement) : nil
+        try statement(StorageSQL.readEntry).withReset { statement throws(SQLiteError) in
+            try statement.bind(1, store.rawValue)
+            try statement.bind(2, blob: key.utf8)
+            return try statement.step() ? EntryRow.register(from: statement) : nil
+        }
     }
 
     /// Visits the registers of `store` in bytewise key order whose keys are at or after `lower`,
@@ -17,52 +17,54 @@ extension SQLiteConnection {
         store: StoreID, from lower: [UInt8], after: [UInt8], below upper: [UInt8]?,
         _ visit: (String, Register) -> Bool
     ) throws(SQLiteError) {
-        let statement = try statement(upper == nil ? StorageSQL.scanStore : StorageSQL.scanStoreBelow)
-        defer { statement.reset() }
-        statement.bind(1, store.rawValue)
-        statement.bind(2, blob: lower)
-        statement.bind(3, blob: after)
-        if let upper { statement.bind(4, blob: upper) }
-        while try statement.step() {
-            let key = statement.string(fromBlob: 0)
-            guard visit(key, EntryRow.register(from: statement, startingAt: 1)) else { return }
+        try statement(upper == nil ? StorageSQL.scanStore : StorageSQL.scanStoreBelow).withReset {
+            statement throws(SQLiteError) in
+            try statement.bind(1, store.rawValue)
+            try statement.bind(2, blob: lower)
+            try statement.bind(3, blob: after)
+            if let upper { try statement.bind(4, blob: upper) }
+            while try statement.step() {
+                let key = statement.string(fromBlob: 0)
+                guard visit(key, EntryRow.register(from: statement, startingAt: 1)) else { return }
+            }
         }
     }
 
     /// Visits every register of every store, range tombstones included, with its store's name
     /// and its key's bytes: ordered by store name, then key, if `ordered`; else in no order.
     func everyRegister(ordered: Bool, _ visit: (String, [UInt8], Register) -> Void) throws(SQLiteError) {
-        let statement = try statement(ordered ? StorageSQL.everyEntryInOrder : StorageSQL.everyEntry)
-        defer { statement.reset() }
-        while try statement.step() {
-            visit(statement.text(0), statement.blob(1), EntryRow.register(from: statement, startingAt: 2))
+        try statement(ordered ? StorageSQL.everyEntryInOrder : StorageSQL.everyEntry).withReset {
+            statement throws(SQLiteError) in
+            while try statement.step() {
+                visit(statement.text(0), statement.blob(1), EntryRow.register(from: statement, startingAt: 2))
+            }
         }
     }
 
     /// Up to `limit` live values whose expiry is at or before `nowMillis`, oldest expiry first.
     func expiredRegisters(before nowMillis: Int64, limit: Int) throws(SQLiteError) -> [(StoreID, [UInt8], Register)] {
-        let statement = try statement(StorageSQL.expiredEntries)
-        defer { statement.reset() }
-        statement.bind(1, nowMillis)
-        statement.bind(2, Int64(limit))
-        var found: [(StoreID, [UInt8], Register)] = []
-        while try statement.step() {
-            found.append(
-                (StoreID(rawValue: statement.int64(0)), statement.blob(1),
-                 EntryRow.register(from: statement, startingAt: 2)))
+        try statement(StorageSQL.expiredEntries).withReset { statement throws(SQLiteError) in
+            try statement.bind(1, nowMillis)
+            try statement.bind(2, Int64(limit))
+            var found: [(StoreID, [UInt8], Register)] = []
+            while try statement.step() {
+                found.append(
+                    (StoreID(rawValue: statement.int64(0)), statement.blob(1),
+                     EntryRow.register(from: statement, startingAt: 2)))
+            }
+            return found
         }
-        return found
     }
 
     /// The stamp of every store's range tombstone: its latest `clear()`.
     func rangeTombstoneStamps() throws(SQLiteError) -> [StoreID: Stamp] {
-        let statement = try statement(StorageSQL.rangeTombstones)
-        defer { statement.reset() }
-        var stamps: [StoreID: Stamp] = [:]
-        while try statement.step() {
-            stamps[StoreID(rawValue: statement.int64(0))] = EntryRow.register(from: statement, startingAt: 1).stamp
+        try statement(StorageSQL.rangeTombstones).withReset { statement throws(SQLiteError) in
+            var stamps: [StoreID: Stamp] = [:]
+            while try statement.step() {
+                stamps[StoreID(rawValue: statement.int64(0))] = EntryRow.register(from: statement, startingAt: 1).stamp
+            }
+            return stamps
         }
-        return stamps
     }
 
     /// The highest sequence number a row holds (0 if there is none). A purge may have deleted
@@ -74,18 +76,18 @@ extension SQLiteConnection {
     /// Writes `register` as the row of `key` in `store`, with sequence number `seq`.
     func upsertRegister(_ register: Register, store: StoreID, key: [UInt8], seq: Int64) throws(SQLiteError) {
         let statement = try statement(StorageSQL.upsertEntry)
-        statement.bind(1, store.rawValue)
-        statement.bind(2, blob: key)
-        EntryRow.bind(register, to: statement, startingAt: 3)
-        statement.bind(8, seq)
+        try statement.bind(1, store.rawValue)
+        try statement.bind(2, blob: key)
+        try EntryRow.bind(register, to: statement, startingAt: 3)
+        try statement.bind(8, seq)
         try statement.run()
     }
 
     /// Sets the value of `key` in `store` to NULL, keeping the rest of its row.
     func freeValue(store: StoreID, key: [UInt8]) throws(SQLiteError) {
         let statement = try statement(StorageSQL.freeValue)
-        statement.bind(1, store.rawValue)
-        statement.bind(2, blob: key)
+        try statement.bind(1, store.rawValue)
+        try statement.bind(2, blob: key)
         try statement.run()
     }
 
@@ -94,21 +96,22 @@ extension SQLiteConnection {
     /// are compared here, not in SQL.
     func deleteRegisters(store: StoreID, clearedAt stamp: Stamp) throws(SQLiteError) {
         let older = try statement(StorageSQL.deleteStampedBefore)
-        older.bind(1, store.rawValue)
-        older.bind(2, stamp.hlc.rawValue)
+        try older.bind(1, store.rawValue)
+        try older.bind(2, stamp.hlc.rawValue)
         try older.run()
-        let ties = try statement(StorageSQL.stampedAt)
-        ties.bind(1, store.rawValue)
-        ties.bind(2, stamp.hlc.rawValue)
-        var doomed: [[UInt8]] = []
-        while try ties.step() {
-            if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
+        let doomed = try statement(StorageSQL.stampedAt).withReset { ties throws(SQLiteError) in
+            try ties.bind(1, store.rawValue)
+            try ties.bind(2, stamp.hlc.rawValue)
+            var doomed: [[UInt8]] = []
+            while try ties.step() {
+                if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
+            }
+            return doomed
         }
-        ties.reset()
         let delete = try statement(StorageSQL.deleteEntry)
         for key in doomed {
-            delete.bind(1, store.rawValue)
-            delete.bind(2, blob: key)
+            try delete.bind(1, store.rawValue)
+            try delete.bind(2, blob: key)
             try delete.run()
         }
     }
@@ -123,17 +126,18 @@ extension SQLiteConnection {
     func purgeTombstones(
         stampedBefore bound: HybridTimestamp, deadBefore: Int64, limit: Int, horizon: HybridTimestamp, feedHead: Int64
     ) throws(SQLiteError) -> Int {
-        let delete = try statement(StorageSQL.purgeTombstones)
-        delete.bind(1, bound.rawValue)
-        delete.bind(2, deadBefore)
-        delete.bind(3, Int64(max(1, limit)))
-        var count = 0
-        var purgedSeq: Int64 = 0
-        while try delete.step() {
-            count += 1
-            purgedSeq = max(purgedSeq, delete.int64(0))
+        let (count, purgedSeq) = try statement(StorageSQL.purgeTombstones).withReset { delete throws(SQLiteError) in
+            try delete.bind(1, bound.rawValue)
+            try delete.bind(2, deadBefore)
+            try delete.bind(3, Int64(max(1, limit)))
+            var count = 0
+            var purgedSeq: Int64 = 0
+            while try delete.step() {
+                count += 1
+                purgedSeq = max(purgedSeq, delete.int64(0))
+            }
+            return (count, purgedSeq)
         }
-        delete.reset()
         if count > 0 {
             try setMetaValue(.feedPurgedSeq, max(purgedSeq, try self.purgedSeq()))
         }

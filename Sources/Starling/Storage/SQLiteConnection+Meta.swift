@@ -18,31 +18,31 @@ enum MetaName: String {
 extension SQLiteConnection {
     /// The value of `name`, or nil if it was never set.
     func metaValue(_ name: MetaName) throws(SQLiteError) -> Int64? {
-        let statement = try statement(StorageSQL.readMeta)
-        defer { statement.reset() }
-        statement.bind(1, text: name.rawValue)
-        return try statement.step() ? statement.int64(0) : nil
+        try statement(StorageSQL.readMeta).withReset { statement throws(SQLiteError) in
+            try statement.bind(1, text: name.rawValue)
+            return try statement.step() ? statement.int64(0) : nil
+        }
     }
 
     /// Sets `name` to `value`.
     func setMetaValue(_ name: MetaName, _ value: Int64) throws(SQLiteError) {
         let statement = try statement(StorageSQL.writeMeta)
-        statement.bind(1, text: name.rawValue)
-        statement.bind(2, value)
+        try statement.bind(1, text: name.rawValue)
+        try statement.bind(2, value)
         try statement.run()
     }
 
     /// Sets ``MetaName/lastHLC``, with a statement of its own: every write batch runs it.
     func saveClock(_ last: HybridTimestamp) throws(SQLiteError) {
         let statement = try statement(StorageSQL.writeLastHLC)
-        statement.bind(1, last.rawValue)
+        try statement.bind(1, last.rawValue)
         try statement.run()
     }
 
     /// Records the identity of a new node; fails if one is recorded.
     func insertNodeID(_ id: NodeID) throws(SQLiteError) {
         let statement = try statement(StorageSQL.insertNodeID)
-        statement.bind(1, id.rawValue)
+        try statement.bind(1, id.rawValue)
         try statement.run()
     }
 
@@ -50,20 +50,20 @@ extension SQLiteConnection {
     /// between the two.
     func registerStore(named name: String) throws(SQLiteError) -> StoreID? {
         let insert = try statement(StorageSQL.insertStore)
-        insert.bind(1, text: name)
+        try insert.bind(1, text: name)
         try insert.run()
-        let select = try statement(StorageSQL.storeID)
-        defer { select.reset() }
-        select.bind(1, text: name)
-        return try select.step() ? StoreID(rawValue: select.int64(0)) : nil
+        return try statement(StorageSQL.storeID).withReset { select throws(SQLiteError) in
+            try select.bind(1, text: name)
+            return try select.step() ? StoreID(rawValue: select.int64(0)) : nil
+        }
     }
 
     /// The row id of every store with a row, hosted or not, by name.
     func everyStore() throws(SQLiteError) -> [String: StoreID] {
-        let statement = try statement(StorageSQL.everyStore)
-        defer { statement.reset() }
-        var stores: [String: StoreID] = [:]
-        while try statement.step() { stores[statement.text(0)] = StoreID(rawValue: statement.int64(1)) }
-        return stores
+        try statement(StorageSQL.everyStore).withReset { statement throws(SQLiteError) in
+            var stores: [String: StoreID] = [:]
+            while try statement.step() { stores[statement.text(0)] = StoreID(rawValue: statement.int64(1)) }
+            return stores
+        }
     }
 }

@@ -4,27 +4,27 @@ import StarlingCore
 extension SQLiteConnection {
     /// Every member's persisted progress, by node id; a row whose address does not parse is skipped.
     func peerRecords() throws(SQLiteError) -> [PeerRecord] {
-        let statement = try statement(StorageSQL.everyPeer)
-        defer { statement.reset() }
-        var records: [PeerRecord] = []
-        while try statement.step() {
-            guard let address = PeerAddress(parsing: statement.text(1)) else { continue }
-            records.append(
-                PeerRecord(
-                    id: NodeID(rawValue: statement.uint64(0)), address: address, acked: statement.int64(2),
-                    received: statement.int64(3), lastSeenMillis: statement.int64(4)))
+        try statement(StorageSQL.everyPeer).withReset { statement throws(SQLiteError) in
+            var records: [PeerRecord] = []
+            while try statement.step() {
+                guard let address = PeerAddress(parsing: statement.text(1)) else { continue }
+                records.append(
+                    PeerRecord(
+                        id: NodeID(rawValue: statement.uint64(0)), address: address, acked: statement.int64(2),
+                        received: statement.int64(3), lastSeenMillis: statement.int64(4)))
+            }
+            return records
         }
-        return records
     }
 
     /// Writes one member's progress.
     func savePeer(_ record: PeerRecord) throws(SQLiteError) {
         let statement = try statement(StorageSQL.upsertPeer)
-        statement.bind(1, record.id.rawValue)
-        statement.bind(2, text: record.address.description)
-        statement.bind(3, record.acked)
-        statement.bind(4, record.received)
-        statement.bind(5, record.lastSeenMillis)
+        try statement.bind(1, record.id.rawValue)
+        try statement.bind(2, text: record.address.description)
+        try statement.bind(3, record.acked)
+        try statement.bind(4, record.received)
+        try statement.bind(5, record.lastSeenMillis)
         try statement.run()
     }
 }

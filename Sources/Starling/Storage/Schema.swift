@@ -63,6 +63,8 @@ enum Schema {
             }
             try db.commit()
         } catch {
+            // Not acted on if it fails: `error` is the one to report, and the opener abandons the
+            // connection on it, which rolls back what is left.
             try? db.rollback()
             throw StoreError(error, while: "migrating the schema of \(path)")
         }

@@ -11,12 +11,13 @@ extension StorageOpener {
     /// - Throws: `UNAVAILABLE` (corrupt database) naming the first problems found.
     static func quickCheck(_ db: SQLiteConnection) throws(StoreError) {
         do throws(SQLiteError) {
-            let statement = try db.statement("PRAGMA quick_check")
-            defer { statement.reset() }
-            var problems: [String] = []
-            while try statement.step() {
-                let row = statement.text(0)
-                if row != "ok" { problems.append(row) }
+            let problems = try db.statement("PRAGMA quick_check").withReset { statement throws(SQLiteError) in
+                var problems: [String] = []
+                while try statement.step() {
+                    let row = statement.text(0)
+                    if row != "ok" { problems.append(row) }
+                }
+                return problems
             }
             if !problems.isEmpty {
                 throw SQLiteError.corruption(problems.prefix(3).joined(separator: "; "), database: db.path)

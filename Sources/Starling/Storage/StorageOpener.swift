@@ -59,7 +59,7 @@ enum StorageOpener {
         do {
             try configure(db, settings: settings.storage)
         } catch {
-            db.close()
+            abandon(db)
             throw StoreError(error, while: "configuring \(path)")
         }
         do {
@@ -70,12 +70,20 @@ enum StorageOpener {
             try recordIdentity(opened.state.nodeID, directory, condition, logger: logger)
             return opened
         } catch let error as StoreError {
-            db.close()
+            abandon(db)
             throw error
         } catch {
-            db.close()
+            abandon(db)
             throw .internal("opening \(path): \(error)")
         }
+    }
+
+    /// Closes the connection of an open that failed. A failure to close is not acted on: the
+    /// open's error is the one to report, and closing rolls back a transaction that a failed
+    /// ROLLBACK left open ("If an sqlite3 object is destroyed while a transaction is open, the
+    /// transaction is automatically rolled back", https://sqlite.org/c3ref/close.html).
+    private static func abandon(_ db: SQLiteConnection) {
+        try? db.close()
     }
 
     /// Connection settings, each from the SQLite documentation (https://sqlite.org/pragma.html).
@@ -138,6 +146,8 @@ enum StorageOpener {
                 purgeHorizon: purgeHorizon)
             return Opened(writer: db, state: state, storeIDs: storeIDs)
         } catch {
+            // Not acted on if it fails: `error` is the one to report, and the caller abandons the
+            // connection, which rolls back what is left.
             try? db.rollback()
             if let error = error as? SQLiteError { throw StoreError(error, while: "loading the node state") }
             throw error
