@@ -138,7 +138,7 @@ extension Node {
     /// A digest of every store's replicated state as of `nowMillis`: equal on two peers exactly
     /// when they hold the same registers. Expired values count as their swept tombstones, so a
     /// peer that has swept and one that has not yet agree.
-    public func stateDigest(at nowMillis: Int64) throws(StoreError) -> String {
+    package func stateDigest(at nowMillis: Int64) throws(StoreError) -> String {
         var hash = StableHash()
         try readers.read("computing the state digest") { db in
             try db.everyRegister(ordered: true) { store, key, register in

@@ -125,11 +125,11 @@ public final class Node: Sendable {
     }
 
     /// The highest local sequence number committed so far: the head of the change feed.
-    public var lastSeq: Int64 { writer.lastCommittedSeq }
+    package var lastSeq: Int64 { writer.lastCommittedSeq }
 
     /// The head of the change feed and this node's clock as of the same commit: every stamp the
     /// node issued up to `clock` is in the feed through `seq`.
-    public var committedPosition: (seq: Int64, clock: HybridTimestamp) { writer.committedPosition }
+    package var committedPosition: (seq: Int64, clock: HybridTimestamp) { writer.committedPosition }
 
     /// The changes applied after `seq`, in sequence order, at most `limit` of them: what
     /// replication sends. Only the latest change of each key is kept, so a key changed twice
@@ -145,7 +145,7 @@ public final class Node: Sendable {
     /// Turns up to `limit` expired values into tombstones now, instead of waiting for the sweep.
     /// - Returns: how many were swept.
     @discardableResult
-    public func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
+    package func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
         try await ExpirySweeper.sweep(writer: writer, limit: limit)
     }
 }
