@@ -54,7 +54,7 @@ import Testing
     /// holds its smallest keys; the tree has more than one leaf.
     static func firstLeaf(of name: String, _ path: String) throws -> Int64 {
         let db = try SQLiteConnection(path: path, readOnly: true)
-        defer { db.close() }
+        defer { try? db.close() }
         let leaves = try #require(try db.scalarInt64("SELECT count(*) FROM dbstat WHERE name = '\(name)' AND pagetype = 'leaf'"))
         #expect(leaves > 1, "\(name) spans several pages")
         return try #require(try db.scalarInt64(

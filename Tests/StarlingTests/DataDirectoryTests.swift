@@ -135,7 +135,7 @@ import Testing
         try FileManager.default.removeItem(atPath: directory.appending("starling.db"))
         let empty = try SQLiteConnection(path: directory.appending("starling.db"), readOnly: false, create: true)
         try empty.execute("CREATE TABLE unrelated (x)")
-        empty.close()
+        try empty.close()
         let error = try #require(await Self.refusal(directory))
         #expect(error.message.contains("is empty (an SQLite file with no node in it)"))
     }

@@ -60,9 +60,6 @@ public struct ChangeFeed: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> Iterator {
         Iterator(feed: self)
     }
-
-    /// The name in the `meta` table of the highest sequence number whose row was purged.
-    static let purgedSeqMetaName = "feed_purged_seq"
 }
 
 extension ChangeFeed {

@@ -40,14 +40,7 @@ extension Node {
     }
 
     private func scanAll(_ visit: (String, [UInt8], Register) -> Void) throws(StoreError) {
-        try readers.read("scanning for a digest") { db in
-            let statement = try db.statement(
-                "SELECT s.name, e.key, \(EntryRow.registerColumns) FROM entries e JOIN stores s ON s.id = e.store")
-            defer { statement.reset() }
-            while try statement.step() {
-                visit(statement.text(0), statement.blob(1), EntryRow.register(from: statement, startingAt: 2))
-            }
-        }
+        try readers.read("scanning for a digest") { db in try db.everyRegister(ordered: false, visit) }
     }
 
     private static func entryHash(store: String, key: [UInt8], register: Register) -> UInt64 {

@@ -24,7 +24,7 @@ extension Node {
 
     /// Local writes refused because this node's clock was more than `maxClockOffset` ahead of
     /// its wall clock.
-    public var clockAheadRefusals: Int { clockAhead.refusals }
+    package var clockAheadRefusals: Int { clockAhead.refusals }
 }
 
 /// Counts (and logs, at most once per 10 s) local writes refused because the node's clock is
@@ -62,7 +62,7 @@ final class ClockAheadMonitor: Sendable {
 extension Node {
     /// How far this node's clock is ahead of its wall clock, in milliseconds (0 when it is not).
     /// Past `maxClockOffsetMillis` local writes are refused with `UNAVAILABLE`.
-    public var clockAheadMillis: Int64 {
+    package var clockAheadMillis: Int64 {
         let clock = HybridLogicalClock(last: committedPosition.clock, maxOffsetMillis: settings.maxClockOffsetMillis)
         return Int64(clamping: clock.millisAhead(ofWall: UInt64(clamping: wallClock.nowMillis())))
     }

@@ -26,49 +26,16 @@ package struct PeerRecord: Sendable, Hashable {
 extension Node {
     /// Every member's persisted replication progress.
     package func peers() throws(StoreError) -> [PeerRecord] {
-        try readers.read("reading peers") { db in
-            let statement = try db.statement("SELECT node_id, address, acked, received, last_seen FROM peers ORDER BY node_id")
-            defer { statement.reset() }
-            var records: [PeerRecord] = []
-            while try statement.step() {
-                guard let address = PeerAddress(parsing: statement.text(1)) else { continue }
-                records.append(
-                    PeerRecord(
-                        id: NodeID(rawValue: statement.uint64(0)), address: address, acked: statement.int64(2),
-                        received: statement.int64(3), lastSeenMillis: statement.int64(4)))
-            }
-            return records
-        }
+        try readers.read("reading peers") { db in try db.peerRecords() }
     }
 
     /// Persists members' replication progress in one transaction.
     package func savePeers(_ records: [PeerRecord]) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await writer.write { context throws(StoreError) in
-            for record in records { try context.savePeer(record) }
-        }
-    }
-}
-
-extension WriteContext {
-    mutating func savePeer(_ record: PeerRecord) throws(StoreError) {
-        do {
-            let statement = try connection.statement(
-                """
-                INSERT INTO peers (node_id, address, acked, received, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT (node_id) DO UPDATE SET address = excluded.address, acked = excluded.acked,
-                    received = excluded.received, last_seen = excluded.last_seen
-                """)
-            statement.bind(1, record.id.rawValue)
-            statement.bind(2, text: record.address.description)
-            statement.bind(3, record.acked)
-            statement.bind(4, record.received)
-            statement.bind(5, record.lastSeenMillis)
-            try statement.run()
-        } catch {
-            let failure = StoreError(error, while: "saving peer progress")
-            batchFailure = batchFailure ?? failure
-            throw failure
+            for record in records {
+                try context.storage("saving peer progress") { db throws(SQLiteError) in try db.savePeer(record) }
+            }
         }
     }
 }

@@ -40,43 +40,8 @@ extension WriteContext {
         let newHorizon = max(state.purgeHorizon ?? .zero, bound)
         let head = state.nextSeq - 1
         let purged: Int = try storage("purging tombstones") { db throws(SQLiteError) in
-            // `entries_tombstones` (a partial index) finds them without scanning live rows.
-            let delete = try db.statement(
-                """
-                DELETE FROM entries WHERE (store, key) IN (
-                    SELECT store, key FROM entries
-                    WHERE value IS NULL AND counters IS NULL AND hlc < ?1 AND key <> x''
-                        AND (expires_at IS NULL OR expires_at < ?2)
-                    LIMIT ?3)
-                RETURNING seq
-                """)
-            delete.bind(1, bound.rawValue)
-            delete.bind(2, deadBefore)
-            delete.bind(3, Int64(max(1, limit)))
-            var count = 0
-            var purgedSeq: Int64 = 0
-            while try delete.step() {
-                count += 1
-                purgedSeq = max(purgedSeq, delete.int64(0))
-            }
-            delete.reset()
-            let meta = try db.statement("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)")
-            if count > 0 {
-                // A watcher resuming before a purged tombstone would miss that deletion: remember the
-                // highest purged sequence number, so the change feed refuses such a resume (`watch`).
-                meta.bind(1, text: ChangeFeed.purgedSeqMetaName)
-                meta.bind(2, max(purgedSeq, try ChangeFeed.purgedSeq(in: db)))
-                try meta.run()
-            }
-            meta.bind(1, text: "purge_horizon")
-            meta.bind(2, newHorizon.rawValue)
-            try meta.run()
-            // Purging may delete the row that holds the head of the feed; remember the head, or a
-            // restart would reissue sequence numbers members already acknowledged.
-            meta.bind(1, text: "feed_head")
-            meta.bind(2, head)
-            try meta.run()
-            return count
+            try db.purgeTombstones(
+                stampedBefore: bound, deadBefore: deadBefore, limit: limit, horizon: newHorizon, feedHead: head)
         }
         state.purgeHorizon = newHorizon
         markWritten()

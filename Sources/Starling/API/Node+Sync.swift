@@ -138,21 +138,15 @@ extension Node {
     /// A digest of every store's replicated state as of `nowMillis`: equal on two peers exactly
     /// when they hold the same registers. Expired values count as their swept tombstones, so a
     /// peer that has swept and one that has not yet agree.
-    public func stateDigest(at nowMillis: Int64) throws(StoreError) -> String {
+    package func stateDigest(at nowMillis: Int64) throws(StoreError) -> String {
+        var hash = StableHash()
         try readers.read("computing the state digest") { db in
-            let statement = try db.statement(
-                "SELECT s.name, e.key, \(EntryRow.registerColumns) FROM entries e JOIN stores s ON s.id = e.store ORDER BY s.name, e.key"
-            )
-            defer { statement.reset() }
-            var hash = StableHash()
-            while try statement.step() {
-                var register = EntryRow.register(from: statement, startingAt: 2)
-                register = register.sweptIfExpired(at: nowMillis) ?? register
-                hash.combine(Array(statement.text(0).utf8))
-                hash.combine(statement.blob(1))
-                hash.combine(register)
+            try db.everyRegister(ordered: true) { store, key, register in
+                hash.combine(Array(store.utf8))
+                hash.combine(key)
+                hash.combine(register.sweptIfExpired(at: nowMillis) ?? register)
             }
-            return hash.hexDigest
         }
+        return hash.hexDigest
     }
 }

@@ -84,7 +84,7 @@ public final class Node: Sendable {
         self.storeIDs = opened.storeIDs
         self.writer = GroupCommitWriter(
             connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
-        self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders)
+        self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders, logger: logger)
         self.feedHub = FeedHub(maxRows: settings.feedWindowRows, maxBytes: settings.feedWindowBytes)
         self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)
         sweeper.start(writer: writer, logger: logger)
@@ -114,18 +114,22 @@ public final class Node: Sendable {
     /// data directory. Calls on its stores fail afterwards.
     public func close() async {
         await sweeper.stop()
-        await writer.close()
+        do {
+            try await writer.close()
+        } catch {
+            logger.error("closing the database failed", metadata: ["node": "\(id)", "error": "\(error)"])
+        }
         readers.close()
         lock.release()
         logger.info("closed node", metadata: ["node": "\(id)"])
     }
 
     /// The highest local sequence number committed so far: the head of the change feed.
-    public var lastSeq: Int64 { writer.lastCommittedSeq }
+    package var lastSeq: Int64 { writer.lastCommittedSeq }
 
     /// The head of the change feed and this node's clock as of the same commit: every stamp the
     /// node issued up to `clock` is in the feed through `seq`.
-    public var committedPosition: (seq: Int64, clock: HybridTimestamp) { writer.committedPosition }
+    package var committedPosition: (seq: Int64, clock: HybridTimestamp) { writer.committedPosition }
 
     /// The changes applied after `seq`, in sequence order, at most `limit` of them: what
     /// replication sends. Only the latest change of each key is kept, so a key changed twice
@@ -134,31 +138,14 @@ public final class Node: Sendable {
     public func changes(after seq: Int64, limit: Int, store: String? = nil) throws(StoreError) -> [Change] {
         let filter = try store.map { name throws(StoreError) in try self.store(name).storeID }
         return try readers.read("reading the change feed") { db in
-            let columns = "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters"
-            let statement = try db.statement(
-                filter == nil
-                    ? "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
-                    : "SELECT \(columns) FROM entries e JOIN stores s ON s.id = e.store WHERE e.seq > ?1 AND e.store = ?3 ORDER BY e.seq LIMIT ?2"
-            )
-            defer { statement.reset() }
-            statement.bind(1, seq)
-            statement.bind(2, Int64(max(0, limit)))
-            if let filter { statement.bind(3, filter.rawValue) }
-            var changes: [Change] = []
-            while try statement.step() {
-                changes.append(
-                    Change(
-                        seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
-                        register: EntryRow.register(from: statement, startingAt: 3)))
-            }
-            return changes
+            try db.changes(after: seq, limit: limit, store: filter)
         }
     }
 
     /// Turns up to `limit` expired values into tombstones now, instead of waiting for the sweep.
     /// - Returns: how many were swept.
     @discardableResult
-    public func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
+    package func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
         try await ExpirySweeper.sweep(writer: writer, limit: limit)
     }
 }

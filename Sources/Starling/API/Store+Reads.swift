@@ -43,7 +43,7 @@ extension Store {
         for key in keys { try checkKey(key) }
         let now = node.wallClock.nowMillis()
         let registers = try node.readers.read("reading \(keys.count) keys") { db in
-            try keys.map { key in try Self.register(db, storeID, key) }
+            try keys.map { key in try db.readRegister(store: storeID, key: key) }
         }
         var values: [JSONValue?] = []
         values.reserveCapacity(keys.count)
@@ -152,15 +152,7 @@ extension Store {
     // MARK: Storage access
 
     func readRegister(_ key: String) throws(StoreError) -> Register? {
-        try node.readers.read("reading \(key)") { db in try Self.register(db, storeID, key) }
-    }
-
-    static func register(_ db: SQLiteConnection, _ store: StoreID, _ key: String) throws -> Register? {
-        let statement = try db.statement(StorageSQL.readEntry)
-        defer { statement.reset() }
-        statement.bind(1, store.rawValue)
-        statement.bind(2, blob: key.utf8)
-        return try statement.step() ? EntryRow.register(from: statement) : nil
+        try node.readers.read("reading \(key)") { db in try db.readRegister(store: storeID, key: key) }
     }
 
     /// Visits this store's registers in key order, starting after `after` and within `prefix`,
@@ -169,27 +161,16 @@ extension Store {
         throws(StoreError)
     {
         let upper = Self.prefixUpperBound(prefix)
-        let visitError: StoreError? = try node.readers.read("listing store \(id)") { db in
-            let statement = try db.statement(
-                upper == nil
-                    ? "SELECT key, \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key >= ?2 AND key > ?3 ORDER BY key"
-                    : "SELECT key, \(EntryRow.registerColumns) FROM entries WHERE store = ?1 AND key >= ?2 AND key > ?3 AND key < ?4 ORDER BY key"
-            )
-            defer { statement.reset() }
-            statement.bind(1, storeID.rawValue)
-            statement.bind(2, blob: prefix)
-            statement.bind(3, blob: after)
-            if let upper { statement.bind(4, blob: upper) }
-            while try statement.step() {
+        var visitError: StoreError?
+        try node.readers.read("listing store \(id)") { db in
+            try db.scanRegisters(store: storeID, from: prefix, after: after, below: upper) { key, register in
                 do throws(StoreError) {
-                    guard try visit(statement.string(fromBlob: 0), EntryRow.register(from: statement, startingAt: 1)) else {
-                        break
-                    }
+                    return try visit(key, register)
                 } catch {
-                    return error
+                    visitError = error
+                    return false
                 }
             }
-            return nil
         }
         if let visitError { throw visitError }
     }

@@ -197,7 +197,7 @@ public actor ReplicationEngine {
 
     /// The stable horizon: every member membership knows (alive, suspect, dead or left, until it
     /// forgets them) holds every write stamped before it.
-    public var stableHorizon: HybridTimestamp {
+    package var stableHorizon: HybridTimestamp {
         replicator.stableHorizon(ownClock: node.committedPosition.clock)
     }
 

@@ -18,15 +18,15 @@ package enum EntryRow {
     }
 
     /// Binds a register to five consecutive parameters starting at `first`, in ``registerColumns`` order.
-    static func bind(_ register: Register, to statement: SQLiteStatement, startingAt first: Int32) {
-        statement.bind(first, register.stamp.hlc.rawValue)
-        statement.bind(first + 1, register.stamp.origin.rawValue)
+    static func bind(_ register: Register, to statement: SQLiteStatement, startingAt first: Int32) throws(SQLiteError) {
+        try statement.bind(first, register.stamp.hlc.rawValue)
+        try statement.bind(first + 1, register.stamp.origin.rawValue)
         switch register.content {
-        case .value(let value): statement.bind(first + 2, blob: value.bytes)
-        case .tombstone: statement.bind(first + 2, blob: nil)
+        case .value(let value): try statement.bind(first + 2, blob: value.bytes)
+        case .tombstone: try statement.bind(first + 2, blob: nil)
         }
-        statement.bind(first + 3, register.expiresAt)
-        statement.bind(first + 4, blob: register.increments.isEmpty ? nil : encodeIncrements(register.increments))
+        try statement.bind(first + 3, register.expiresAt)
+        try statement.bind(first + 4, blob: register.increments.isEmpty ? nil : encodeIncrements(register.increments))
     }
 
     private static let slotBytes = 25

@@ -88,18 +88,20 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Stops accepting requests after the queued ones, waits for them, and closes the connection.
     /// Observers are called once more afterwards, with the last head, so that they see ``isClosed``.
-    func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// - Throws: SQLite's error if closing the connection failed (it counts as closed anyway).
+    func close() async throws(SQLiteError) {
+        let closing: Result<Void, SQLiteError> = await withCheckedContinuation { continuation in
             lock.lock()
             closed = true
             lock.unlock()
             queue.async {
-                self.connection.close()
+                let closing = Result { () throws(SQLiteError) in try self.connection.close() }
                 let (head, observers) = self.lock.withLock { (self.committedSeq, Array(self.observers.values)) }
                 for observer in observers { observer(head) }
-                continuation.resume()
+                continuation.resume(returning: closing)
             }
         }
+        try closing.get()
     }
 
     /// Whether ``close()`` was called: no request is accepted any more.
@@ -160,7 +162,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         completions.reserveCapacity(batch.count)
         do throws(StoreError) {
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                // A transaction that a failed ROLLBACK left open (below) is rolled back first.
+                try connection.rollback()
+                try connection.beginImmediate()
             } catch {
                 throw StoreError(error, while: "starting a write")
             }
@@ -169,11 +173,8 @@ final class GroupCommitWriter: @unchecked Sendable {
                 if let failure = context.batchFailure { throw failure }
             }
             do {
-                let persist = try connection.statement(
-                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('last_hlc', ?1)")
-                persist.bind(1, context.state.clock.last.rawValue)
-                try persist.run()
-                try connection.execute("COMMIT")
+                try connection.saveClock(context.state.clock.last)
+                try connection.commit()
             } catch {
                 throw StoreError(error, while: "committing a write")
             }
@@ -192,7 +193,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 for observer in lock.withLock({ Array(observers.values) }) { observer(head) }
             }
         } catch {
-            try? connection.execute("ROLLBACK")
+            // A ROLLBACK that fails leaves the transaction open; it is not acted on here, where
+            // `error` is the one to report: the next batch rolls back before it begins, and fails
+            // with the rollback's error if it still cannot.
+            try? connection.rollback()
             // Keep the clock: stamps it issued must never be issued again.
             state = snapshot
             state.clock.advance(to: context.state.clock.last)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Read-only connections for concurrent reads, separate from the writer.
 ///
@@ -9,13 +10,15 @@ final class ReaderPool: @unchecked Sendable {
     // @unchecked: `idle` is touched only under `lock`; a checked-out connection has one owner.
     private let path: String
     private let maxIdle: Int
+    private let logger: Logger
     private let lock = NSLock()
     private var idle: [SQLiteConnection] = []
     private var closed = false
 
-    init(path: String, maxIdle: Int) {
+    init(path: String, maxIdle: Int, logger: Logger) {
         self.path = path
         self.maxIdle = max(1, maxIdle)
+        self.logger = logger
     }
 
     /// Runs `body` with a reader connection checked out for its duration.
@@ -41,7 +44,7 @@ final class ReaderPool: @unchecked Sendable {
         let connections = idle
         idle.removeAll()
         lock.unlock()
-        connections.forEach { $0.close() }
+        connections.forEach(discard)
     }
 
     private func checkOut() throws(StoreError) -> SQLiteConnection {
@@ -65,14 +68,25 @@ final class ReaderPool: @unchecked Sendable {
         }
     }
 
+    /// Returns a connection to the pool; one still in a transaction (a ROLLBACK that failed
+    /// after a failed read) is closed instead, so that no later read sees its old snapshot.
     private func checkIn(_ connection: SQLiteConnection) {
         lock.lock()
-        if !closed, idle.count < maxIdle {
+        if !closed, idle.count < maxIdle, !connection.isInTransaction {
             idle.append(connection)
             lock.unlock()
         } else {
             lock.unlock()
-            connection.close()
+            discard(connection)
+        }
+    }
+
+    /// Closes `connection`, logging a failure: no caller waits on it.
+    private func discard(_ connection: SQLiteConnection) {
+        do {
+            try connection.close()
+        } catch {
+            logger.error("closing a reader connection failed", metadata: ["database": "\(path)", "error": "\(error)"])
         }
     }
 }

@@ -1,6 +1,8 @@
 internal import CStarlingSQLite
 
-/// One SQLite connection with a cache of prepared statements.
+/// One SQLite connection with a cache of prepared statements. Every call's result is checked
+/// and a failure thrown as ``SQLiteError``; where a result is deliberately not acted on, a comment
+/// says why.
 ///
 /// Not thread-safe: each connection has exactly one owner at a time (the writer thread, or a
 /// reader checked out of the pool), following GRDB's concurrency rules.
@@ -21,24 +23,39 @@ final class SQLiteConnection {
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)"
-            sqlite3_close_v2(db)
+            // "Whether or not an error occurs when it is opened, resources associated with the
+            // database connection handle should be released by passing it to sqlite3_close()"
+            // (https://sqlite.org/c3ref/open.html). Its result is not acted on: the open's error is
+            // the one to report, and closing a handle that never opened has nothing to flush.
+            _ = sqlite3_close_v2(db)
             throw SQLiteError(code: rc, extendedCode: rc, message: message, statement: nil, database: path)
         }
         handle = db
-        sqlite3_extended_result_codes(db, 1)
+        let extended = sqlite3_extended_result_codes(db, 1)
+        guard extended == SQLITE_OK else {
+            let failure = error(extended, nil)
+            try? close()  // The failure above is the one to report.
+            throw failure
+        }
     }
 
     deinit {
-        close()
+        // A deinit has no caller to report to; the owners close explicitly first (the writer at
+        // `Node.close()`, the reader pool as it drops a connection) and report a failure there.
+        try? close()
     }
 
     /// Finalizes every cached statement and closes the connection. Idempotent.
-    func close() {
+    /// - Throws: SQLite's error if `sqlite3_close_v2` fails; the connection counts as closed
+    ///   anyway (`sqlite3_close_v2` fails only for a handle that is not an open connection, and
+    ///   otherwise defers the release while a statement is unfinalized instead of failing).
+    func close() throws(SQLiteError) {
         statements.removeAll()
-        if let handle {
-            sqlite3_close_v2(handle)
-            self.handle = nil
-        }
+        guard let handle else { return }
+        let rc = sqlite3_close_v2(handle)
+        let failure = rc == SQLITE_OK ? nil : error(rc, nil)
+        self.handle = nil
+        if let failure { throw failure }
     }
 
     /// Runs one or more SQL statements that return no rows.
@@ -47,17 +64,64 @@ final class SQLiteConnection {
         if rc != SQLITE_OK { throw error(rc, sql) }
     }
 
+    /// Opens a write transaction, taking the write lock at once.
+    func beginImmediate() throws(SQLiteError) {
+        try execute(StorageSQL.beginImmediate)
+    }
+
+    /// Commits the open transaction.
+    func commit() throws(SQLiteError) {
+        try execute(StorageSQL.commit)
+    }
+
+    /// Rolls back the open transaction, if one is still open: "If certain kinds of errors occur
+    /// within a transaction, the transaction may or may not be rolled back automatically"
+    /// (https://sqlite.org/lang_transaction.html), and a ROLLBACK with none open fails.
+    /// - Throws: SQLite's error if the ROLLBACK fails; the transaction is still open then.
+    func rollback() throws(SQLiteError) {
+        guard isInTransaction else { return }
+        try execute(StorageSQL.rollback)
+    }
+
+    /// Whether a transaction is open ("The sqlite3_get_autocommit() interface returns non-zero or
+    /// zero if the given database connection is or is not in autocommit mode, respectively").
+    var isInTransaction: Bool {
+        handle.map { sqlite3_get_autocommit($0) == 0 } ?? false
+    }
+
+    /// Runs `body` in one read transaction, so that everything it reads is of one snapshot.
+    /// - Throws: what `body` throws, or a failed BEGIN or COMMIT (the transaction is rolled back).
+    func inReadTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        try execute(StorageSQL.begin)
+        do {
+            let result = try body()
+            try commit()
+            return result
+        } catch {
+            // `error` is the one to report. A ROLLBACK that fails as well leaves the transaction
+            // open, and then the reader pool closes this connection rather than keep its snapshot
+            // (``ReaderPool``), so the rollback's own failure needs no further handling here.
+            try? rollback()
+            throw error
+        }
+    }
+
     /// The cached prepared statement for `sql`, reset and with bindings cleared.
     func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let cached = statements[sql] {
-            cached.reset()
+            try cached.reset()
             return cached
         }
         var raw: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
-        guard rc == SQLITE_OK, let raw else {
-            sqlite3_finalize(raw)
-            throw error(rc, sql)
+        // "If there is an error, *ppStmt is set to NULL" (https://sqlite.org/c3ref/prepare.html):
+        // nothing to finalize.
+        guard rc == SQLITE_OK else { throw error(rc, sql) }
+        guard let raw else {
+            // SQLITE_OK without a statement: the text holds only white space or comments.
+            throw SQLiteError(
+                code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE, message: "no SQL statement in the text", statement: sql,
+                database: path)
         }
         let statement = SQLiteStatement(raw, connection: self, sql: sql)
         statements[sql] = statement
@@ -66,9 +130,9 @@ final class SQLiteConnection {
 
     /// Reads one integer-valued PRAGMA or scalar query.
     func scalarInt64(_ sql: String) throws(SQLiteError) -> Int64? {
-        let statement = try statement(sql)
-        defer { statement.reset() }
-        return try statement.step() ? statement.int64OrNil(0) : nil
+        try statement(sql).withReset { statement throws(SQLiteError) in
+            try statement.step() ? statement.int64OrNil(0) : nil
+        }
     }
 
     /// The number of rows the last statement changed.

@@ -54,16 +54,18 @@ enum Schema {
                     + "run a newer Starling, or restore a backup")
         }
         do throws(SQLiteError) {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.beginImmediate()
             var version = try db.scalarInt64("PRAGMA user_version") ?? 0
             while version < currentVersion {
                 try db.execute(migrations[Int(version)])
                 version += 1
                 try db.execute("PRAGMA user_version = \(version)")
             }
-            try db.execute("COMMIT")
+            try db.commit()
         } catch {
-            try? db.execute("ROLLBACK")
+            // Not acted on if it fails: `error` is the one to report, and the opener abandons the
+            // connection on it, which rolls back what is left.
+            try? db.rollback()
             throw StoreError(error, while: "migrating the schema of \(path)")
         }
     }

@@ -11,12 +11,13 @@ extension StorageOpener {
     /// - Throws: `UNAVAILABLE` (corrupt database) naming the first problems found.
     static func quickCheck(_ db: SQLiteConnection) throws(StoreError) {
         do throws(SQLiteError) {
-            let statement = try db.statement("PRAGMA quick_check")
-            defer { statement.reset() }
-            var problems: [String] = []
-            while try statement.step() {
-                let row = statement.text(0)
-                if row != "ok" { problems.append(row) }
+            let problems = try db.statement("PRAGMA quick_check").withReset { statement throws(SQLiteError) in
+                var problems: [String] = []
+                while try statement.step() {
+                    let row = statement.text(0)
+                    if row != "ok" { problems.append(row) }
+                }
+                return problems
             }
             if !problems.isEmpty {
                 throw SQLiteError.corruption(problems.prefix(3).joined(separator: "; "), database: db.path)
@@ -35,7 +36,7 @@ extension StorageOpener {
         do throws(SQLiteError) {
             let version = try db.scalarInt64("PRAGMA user_version") ?? 0
             guard version <= Schema.currentVersion else { return }
-            stored = version == 0 ? nil : try metaValue(db, "node_id").map { NodeID(rawValue: UInt64(bitPattern: $0)) }
+            stored = version == 0 ? nil : try db.metaValue(.nodeID).map { NodeID(rawValue: UInt64(bitPattern: $0)) }
         } catch {
             throw StoreError(error, while: "reading the node id of \(directory.database)")
         }

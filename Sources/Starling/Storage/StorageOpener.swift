@@ -59,7 +59,7 @@ enum StorageOpener {
         do {
             try configure(db, settings: settings.storage)
         } catch {
-            db.close()
+            abandon(db)
             throw StoreError(error, while: "configuring \(path)")
         }
         do {
@@ -70,12 +70,20 @@ enum StorageOpener {
             try recordIdentity(opened.state.nodeID, directory, condition, logger: logger)
             return opened
         } catch let error as StoreError {
-            db.close()
+            abandon(db)
             throw error
         } catch {
-            db.close()
+            abandon(db)
             throw .internal("opening \(path): \(error)")
         }
+    }
+
+    /// Closes the connection of an open that failed. A failure to close is not acted on: the
+    /// open's error is the one to report, and closing rolls back a transaction that a failed
+    /// ROLLBACK left open ("If an sqlite3 object is destroyed while a transaction is open, the
+    /// transaction is automatically rolled back", https://sqlite.org/c3ref/close.html).
+    private static func abandon(_ db: SQLiteConnection) {
+        try? db.close()
     }
 
     /// Connection settings, each from the SQLite documentation (https://sqlite.org/pragma.html).
@@ -113,36 +121,24 @@ enum StorageOpener {
     }
 
     private static func loadState(_ db: SQLiteConnection, settings: NodeSettings) throws -> Opened {
-        try db.execute("BEGIN IMMEDIATE")
+        try db.beginImmediate()
         do {
-            let nodeID = try metaValue(db, "node_id").map { NodeID(rawValue: UInt64(bitPattern: $0)) }
+            let nodeID = try db.metaValue(.nodeID).map { NodeID(rawValue: UInt64(bitPattern: $0)) }
                 ?? createNodeID(db, settings.initialNodeID)
-            let lastHLC = try metaValue(db, "last_hlc").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
+            let lastHLC = try db.metaValue(.lastHLC).map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
             var storeIDs: [String: StoreID] = [:]
             for name in Set(settings.stores + ["default"]) {
-                let insert = try db.statement("INSERT OR IGNORE INTO stores (name) VALUES (?1)")
-                insert.bind(1, text: name)
-                try insert.run()
-                let select = try db.statement("SELECT id FROM stores WHERE name = ?1")
-                select.bind(1, text: name)
-                guard try select.step() else { throw StoreError.internal("store \(name) vanished while opening") }
-                storeIDs[name] = StoreID(rawValue: select.int64(0))
-                select.reset()
+                guard let id = try db.registerStore(named: name) else {
+                    throw StoreError.internal("store \(name) vanished while opening")
+                }
+                storeIDs[name] = id
             }
-            var allStores: [String: StoreID] = [:]
-            let everyStore = try db.statement("SELECT name, id FROM stores")
-            while try everyStore.step() { allStores[everyStore.text(0)] = StoreID(rawValue: everyStore.int64(1)) }
-            everyStore.reset()
-            var clearStamps: [StoreID: Stamp] = [:]
-            let clears = try db.statement("SELECT store, \(EntryRow.registerColumns) FROM entries WHERE key = x''")
-            while try clears.step() {
-                clearStamps[StoreID(rawValue: clears.int64(0))] = EntryRow.register(from: clears, startingAt: 1).stamp
-            }
-            clears.reset()
+            let allStores = try db.everyStore()
+            let clearStamps = try db.rangeTombstoneStamps()
             // The feed head is the last row's sequence number, unless that row was purged since.
-            let maxSeq = max(try db.scalarInt64("SELECT max(seq) FROM entries") ?? 0, try metaValue(db, "feed_head") ?? 0)
-            let purgeHorizon = try metaValue(db, "purge_horizon").map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
-            try db.execute("COMMIT")
+            let maxSeq = max(try db.maxSeq(), try db.metaValue(.feedHead) ?? 0)
+            let purgeHorizon = try db.metaValue(.purgeHorizon).map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
+            try db.commit()
             var clock = HybridLogicalClock(maxOffsetMillis: settings.maxClockOffsetMillis)
             if let lastHLC { clock.advance(to: lastHLC) }
             let state = WriterState(
@@ -150,25 +146,18 @@ enum StorageOpener {
                 purgeHorizon: purgeHorizon)
             return Opened(writer: db, state: state, storeIDs: storeIDs)
         } catch {
-            try? db.execute("ROLLBACK")
+            // Not acted on if it fails: `error` is the one to report, and the caller abandons the
+            // connection, which rolls back what is left.
+            try? db.rollback()
             if let error = error as? SQLiteError { throw StoreError(error, while: "loading the node state") }
             throw error
         }
     }
 
-    static func metaValue(_ db: SQLiteConnection, _ name: String) throws(SQLiteError) -> Int64? {
-        let statement = try db.statement("SELECT value FROM meta WHERE name = ?1")
-        defer { statement.reset() }
-        statement.bind(1, text: name)
-        return try statement.step() ? statement.int64(0) : nil
-    }
-
     private static func createNodeID(_ db: SQLiteConnection, _ chosen: NodeID?) throws -> NodeID {
         var generator = SystemRandomNumberGenerator()
         let id = chosen ?? NodeID.random(using: &generator)
-        let insert = try db.statement("INSERT INTO meta (name, value) VALUES ('node_id', ?1)")
-        insert.bind(1, id.rawValue)
-        try insert.run()
+        try db.insertNodeID(id)
         return id
     }
 }

@@ -54,15 +54,13 @@ struct WriteContext {
     /// its replicated entries are kept, so declaring the store later finds them.
     mutating func storeID(named name: String) throws(StoreError) -> StoreID {
         if let id = state.stores[name] { return id }
-        let id: StoreID = try storage("registering store \(name)") { db throws(SQLiteError) in
-            let insert = try db.statement("INSERT OR IGNORE INTO stores (name) VALUES (?1)")
-            insert.bind(1, text: name)
-            try insert.run()
-            let select = try db.statement("SELECT id FROM stores WHERE name = ?1")
-            defer { select.reset() }
-            select.bind(1, text: name)
-            _ = try select.step()
-            return StoreID(rawValue: select.int64(0))
+        let registered = try storage("registering store \(name)") { db throws(SQLiteError) in
+            try db.registerStore(named: name)
+        }
+        guard let id = registered else {
+            let failure = StoreError.internal("store \(name) vanished while registering it — please report this")
+            batchFailure = batchFailure ?? failure
+            throw failure
         }
         state.stores[name] = id
         writes += 1
@@ -74,13 +72,7 @@ struct WriteContext {
 
     /// The register stored for `key`, including this batch's writes.
     mutating func register(_ store: StoreID, _ key: String) throws(StoreError) -> Register? {
-        try storage("reading \(key)") { db throws(SQLiteError) in
-            let statement = try db.statement(StorageSQL.readEntry)
-            defer { statement.reset() }
-            statement.bind(1, store.rawValue)
-            statement.bind(2, blob: key.utf8)
-            return try statement.step() ? EntryRow.register(from: statement) : nil
-        }
+        try storage("reading \(key)") { db throws(SQLiteError) in try db.readRegister(store: store, key: key) }
     }
 
     /// Merges `incoming` into `key`, whose stored register is `current`, through
@@ -114,7 +106,9 @@ struct WriteContext {
         if let existing = state.clearStamps[store], existing >= stamp { return false }
         try upsert(Register(stamp: stamp, content: .tombstone), store: store, key: [])
         state.clearStamps[store] = stamp
-        try storage("clearing a store") { db throws(SQLiteError) in try Self.deleteCleared(db, store, before: stamp) }
+        try storage("clearing a store") { db throws(SQLiteError) in
+            try db.deleteRegisters(store: store, clearedAt: stamp)
+        }
         return true
     }
 
@@ -122,12 +116,7 @@ struct WriteContext {
     mutating func upsert(_ register: Register, store: StoreID, key: [UInt8]) throws(StoreError) {
         let seq = state.nextSeq
         try storage("writing a change") { db throws(SQLiteError) in
-            let statement = try db.statement(StorageSQL.upsertEntry)
-            statement.bind(1, store.rawValue)
-            statement.bind(2, blob: key)
-            EntryRow.bind(register, to: statement, startingAt: 3)
-            statement.bind(8, seq)
-            try statement.run()
+            try db.upsertRegister(register, store: store, key: key, seq: seq)
         }
         state.nextSeq += 1
         writes += 1
@@ -136,12 +125,7 @@ struct WriteContext {
     /// Frees an expired value's bytes, keeping its row, stamp and sequence number: the tombstone
     /// form of the same write, which every peer reaches on its own, so it is not replicated again.
     mutating func sweepInPlace(store: StoreID, key: [UInt8]) throws(StoreError) {
-        try storage("sweeping an expired entry") { db throws(SQLiteError) in
-            let statement = try db.statement("UPDATE entries SET value = NULL WHERE store = ?1 AND key = ?2")
-            statement.bind(1, store.rawValue)
-            statement.bind(2, blob: key)
-            try statement.run()
-        }
+        try storage("sweeping an expired entry") { db throws(SQLiteError) in try db.freeValue(store: store, key: key) }
         writes += 1
     }
 
@@ -158,31 +142,6 @@ struct WriteContext {
             let failure = StoreError(error, while: action)
             batchFailure = batchFailure ?? failure
             throw failure
-        }
-    }
-
-    /// Deletes every register of `store` whose base is older than `stamp`. Origins are unsigned
-    /// but SQLite integers are signed, so ties on the timestamp are compared here, not in SQL.
-    private static func deleteCleared(_ db: SQLiteConnection, _ store: StoreID, before stamp: Stamp)
-        throws(SQLiteError)
-    {
-        let older = try db.statement("DELETE FROM entries WHERE store = ?1 AND key <> x'' AND hlc < ?2")
-        older.bind(1, store.rawValue)
-        older.bind(2, stamp.hlc.rawValue)
-        try older.run()
-        let ties = try db.statement("SELECT key, origin FROM entries WHERE store = ?1 AND key <> x'' AND hlc = ?2")
-        ties.bind(1, store.rawValue)
-        ties.bind(2, stamp.hlc.rawValue)
-        var doomed: [[UInt8]] = []
-        while try ties.step() {
-            if NodeID(rawValue: ties.uint64(1)) < stamp.origin { doomed.append(ties.blob(0)) }
-        }
-        ties.reset()
-        let delete = try db.statement("DELETE FROM entries WHERE store = ?1 AND key = ?2")
-        for key in doomed {
-            delete.bind(1, store.rawValue)
-            delete.bind(2, blob: key)
-            try delete.run()
         }
     }
 }
@@ -207,22 +166,7 @@ extension WriteContext {
         -> [(StoreID, [UInt8], Register)]
     {
         try storage("finding expired entries") { db throws(SQLiteError) in
-            let statement = try db.statement(
-                """
-                SELECT store, key, \(EntryRow.registerColumns) FROM entries
-                WHERE expires_at IS NOT NULL AND value IS NOT NULL AND expires_at <= ?1
-                ORDER BY expires_at LIMIT ?2
-                """)
-            defer { statement.reset() }
-            statement.bind(1, nowMillis)
-            statement.bind(2, Int64(limit))
-            var found: [(StoreID, [UInt8], Register)] = []
-            while try statement.step() {
-                found.append(
-                    (StoreID(rawValue: statement.int64(0)), statement.blob(1),
-                     EntryRow.register(from: statement, startingAt: 2)))
-            }
-            return found
+            try db.expiredRegisters(before: nowMillis, limit: limit)
         }
     }
 }

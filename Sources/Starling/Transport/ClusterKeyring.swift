@@ -5,7 +5,8 @@ import Foundation
 /// (or newer) keys that still open, so a key can be rotated without a flag day.
 ///
 /// Rotation: add the new key as another key on every peer, then make it primary everywhere,
-/// then remove the old key. Each key is identified on the wire by its ``keyID(of:)``.
+/// then remove the old key. Each key is identified on the wire by its key id (the first four
+/// bytes of its SHA-256 digest), which ``description`` lists.
 public struct ClusterKeyring: Sendable, CustomStringConvertible {
     /// Why a key file was refused, with the 1-based line it concerns. Messages never include
     /// key material.
@@ -49,13 +50,13 @@ public struct ClusterKeyring: Sendable, CustomStringConvertible {
     }
 
     /// The key that seals.
-    public let primary: SymmetricKey
+    package let primary: SymmetricKey
     /// The wire id of ``primary``.
-    public let primaryKeyID: UInt32
+    package let primaryKeyID: UInt32
     /// Every key that opens, by wire id (the primary included).
     private let keysByID: [UInt32: SymmetricKey]
     /// The wire ids of every key in the ring, primary first.
-    public let keyIDs: [UInt32]
+    package let keyIDs: [UInt32]
 
     /// Creates a keyring.
     /// - Parameters:
@@ -125,7 +126,7 @@ public struct ClusterKeyring: Sendable, CustomStringConvertible {
     /// receiver pick the right key at once; it reveals nothing useful about the key.
     /// - Parameter key: the key.
     /// - Returns: the id.
-    public static func keyID(of key: SymmetricKey) -> UInt32 {
+    package static func keyID(of key: SymmetricKey) -> UInt32 {
         let digest = key.withUnsafeBytes { SHA256.hash(data: $0) }
         return digest.withUnsafeBytes { raw in raw.prefix(4).reduce(0) { $0 << 8 | UInt32($1) } }
     }
