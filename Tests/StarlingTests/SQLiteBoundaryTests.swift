@@ -5,7 +5,7 @@ import Testing
 /// The C boundary checks every SQLite result: a failed bind throws instead of running the
 /// statement with a parameter missing, a failed step is thrown once and leaves the statement
 /// usable, and a rollback runs only while a transaction is open.
-@Suite struct SQLiteBoundaryTests {
+@Suite(.showsLogsOnFailure) struct SQLiteBoundaryTests {
     /// SQLite's primary result codes (https://sqlite.org/rescode.html).
     static let constraint: Int32 = 19
     static let range: Int32 = 25

@@ -145,7 +145,7 @@ public final class Node: Sendable {
     /// Turns up to `limit` expired values into tombstones now, instead of waiting for the sweep.
     /// - Returns: how many were swept.
     @discardableResult
-    package func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
+    public func sweepExpired(limit: Int = 1_000) async throws(StoreError) -> Int {
         try await ExpirySweeper.sweep(writer: writer, limit: limit)
     }
 }

@@ -1,15 +1,13 @@
-import Foundation
+import Synchronization
 import Logging
 import StarlingCore
 
 /// Turns expired values into tombstones in the background, keeping their stamps, so their
 /// bytes are freed while an older copy arriving later still cannot resurrect them.
 /// Reads never depend on it: they hide an expired value at its expiry instant.
-final class ExpirySweeper: @unchecked Sendable {
-    // @unchecked: `task` is touched only under `lock`.
+final class ExpirySweeper: Sendable {
     private let intervalMillis: Int64
-    private let lock = NSLock()
-    private var task: Task<Void, Never>?
+    private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(intervalMillis: Int64) {
         self.intervalMillis = intervalMillis
@@ -30,14 +28,14 @@ final class ExpirySweeper: @unchecked Sendable {
                 }
             }
         }
-        lock.withLock { self.task = task }
+        self.task.withLock { $0 = task }
     }
 
     /// Stops the background sweep and waits for a running pass to end.
     func stop() async {
-        let task = lock.withLock {
-            defer { self.task = nil }
-            return self.task
+        let task = self.task.withLock { task in
+            defer { task = nil }
+            return task
         }
         task?.cancel()
         await task?.value

@@ -4,16 +4,16 @@ internal import Glibc
 internal import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// An exclusive, process-wide claim on a data directory: `flock` on `<dir>/LOCK`, which also
 /// records the holder's pid and host so a refused opener can name it.
 ///
 /// The kernel drops the lock when the holder exits, however it exits, so a crash never
 /// leaves a stale lock behind.
-final class DirectoryLock: @unchecked Sendable {
-    // @unchecked: `descriptor` changes only under `mutex`.
-    private var descriptor: Int32
-    private let mutex = NSLock()
+final class DirectoryLock: Sendable {
+    /// The locked file's descriptor; -1 once released.
+    private let descriptor: Mutex<Int32>
     let path: String
 
     /// Claims `directory`.
@@ -31,7 +31,7 @@ final class DirectoryLock: @unchecked Sendable {
             throw .unavailable(
                 "data directory \(directory) is in use by \(holder); only one process may open a data directory")
         }
-        descriptor = fd
+        descriptor = Mutex(fd)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let hostName = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -46,12 +46,12 @@ final class DirectoryLock: @unchecked Sendable {
 
     /// Gives the directory up. Idempotent.
     func release() {
-        mutex.lock()
-        defer { mutex.unlock() }
-        guard descriptor >= 0 else { return }
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
-        descriptor = -1
+        descriptor.withLock { descriptor in
+            guard descriptor >= 0 else { return }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            descriptor = -1
+        }
     }
 
     private static func readHolder(_ fd: Int32) -> String {

@@ -1,6 +1,6 @@
 import Dispatch
-import Foundation
 import StarlingCore
+import Synchronization
 
 /// The one writer of a database: it runs write requests on its own thread and groups
 /// every request that arrives while a transaction is open into the next transaction
@@ -10,28 +10,34 @@ import StarlingCore
 /// Each batch stamps, sequences and applies its requests in order, persists the clock, and
 /// commits once. A storage failure rolls the whole batch back and fails every request in it
 /// with `UNAVAILABLE`; a request's own validation failure fails only that request.
-final class GroupCommitWriter: @unchecked Sendable {
-    // @unchecked: `connection` and `state` are touched only on `queue`; `pending`, `observers` and
-    // the committed position only under `lock`.
-    private let connection: SQLiteConnection
-    private var state: WriterState
+final class GroupCommitWriter: Sendable {
+    // Touched only on `queue`, the writer's one thread: that confinement, not a lock, is what
+    // keeps them safe, so they are exempt from the checker.
+    nonisolated(unsafe) private let connection: SQLiteConnection
+    nonisolated(unsafe) private var state: WriterState
     private let wallClock: any WallClock
     private let maxBatch: Int
     private let queue = DispatchQueue(label: "starling.writer")
-    private let lock = NSLock()
-    private var pending: [Job] = []
-    private var draining = false
-    private var closed = false
-    private var committedSeq: Int64 = 0
-    private var observers: [Int: @Sendable (Int64) -> Void] = [:]
-    private var nextObserverID = 0
+    private let shared: Mutex<Shared>
+
+    /// What callers and the writer's thread share.
+    private struct Shared {
+        var pending: [Job] = []
+        var draining = false
+        var closed = false
+        var committedSeq: Int64
+        var committedClock: HybridTimestamp
+        var committedPurgeHorizon: HybridTimestamp?
+        var observers: [Int: @Sendable (Int64) -> Void] = [:]
+        var nextObserverID = 0
+    }
 
     /// A queued request: runs inside the transaction and returns what to do once the
     /// transaction's fate is known.
-    private struct Job {
-        let run: (inout WriteContext) -> (Result<Void, StoreError>) -> Void
+    private struct Job: Sendable {
+        let run: @Sendable (inout WriteContext) -> @Sendable (Result<Void, StoreError>) -> Void
         /// Fails the request without running it (the node closed, or its batch failed first).
-        let fail: (StoreError) -> Void
+        let fail: @Sendable (StoreError) -> Void
     }
 
     init(connection: SQLiteConnection, state: WriterState, wallClock: any WallClock, maxBatch: Int) {
@@ -39,9 +45,10 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.state = state
         self.wallClock = wallClock
         self.maxBatch = max(1, maxBatch)
-        committedSeq = state.nextSeq - 1
-        committedPurgeHorizon = state.purgeHorizon
-        committedClock = state.clock.last
+        shared = Mutex(
+            Shared(
+                committedSeq: state.nextSeq - 1, committedClock: state.clock.last,
+                committedPurgeHorizon: state.purgeHorizon))
     }
 
     /// The highest sequence number committed so far.
@@ -50,13 +57,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// The head of the feed and the clock as of the same commit: every stamp this node issued
     /// up to `clock` is in the feed through `seq`.
     var committedPosition: (seq: Int64, clock: HybridTimestamp) {
-        lock.withLock { (committedSeq, committedClock) }
+        shared.withLock { ($0.committedSeq, $0.committedClock) }
     }
-    private var committedClock: HybridTimestamp
 
     /// The purge horizon as of the last commit.
-    var purgeHorizon: HybridTimestamp? { lock.withLock { committedPurgeHorizon } }
-    private var committedPurgeHorizon: HybridTimestamp?
+    var purgeHorizon: HybridTimestamp? { shared.withLock { $0.committedPurgeHorizon } }
 
     /// Runs `body` in the next transaction and returns its result after the commit.
     /// - Throws: what `body` throws (nothing is written), or `UNAVAILABLE` if storage failed
@@ -91,12 +96,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// - Throws: SQLite's error if closing the connection failed (it counts as closed anyway).
     func close() async throws(SQLiteError) {
         let closing: Result<Void, SQLiteError> = await withCheckedContinuation { continuation in
-            lock.lock()
-            closed = true
-            lock.unlock()
+            shared.withLock { $0.closed = true }
             queue.async {
                 let closing = Result { () throws(SQLiteError) in try self.connection.close() }
-                let (head, observers) = self.lock.withLock { (self.committedSeq, Array(self.observers.values)) }
+                let (head, observers) = self.shared.withLock { ($0.committedSeq, Array($0.observers.values)) }
                 for observer in observers { observer(head) }
                 continuation.resume(returning: closing)
             }
@@ -105,52 +108,50 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Whether ``close()`` was called: no request is accepted any more.
-    var isClosed: Bool { lock.withLock { closed } }
+    var isClosed: Bool { shared.withLock { $0.closed } }
 
     /// How many observers are registered (for tests that check a watcher unregistered).
-    var observerCount: Int { lock.withLock { observers.count } }
+    var observerCount: Int { shared.withLock { $0.observers.count } }
 
     /// Registers a handler called with the new feed head after each commit that advanced it.
     func addObserver(_ handler: @escaping @Sendable (Int64) -> Void) -> Int {
-        lock.withLock {
-            nextObserverID += 1
-            observers[nextObserverID] = handler
-            return nextObserverID
+        shared.withLock { shared in
+            shared.nextObserverID += 1
+            shared.observers[shared.nextObserverID] = handler
+            return shared.nextObserverID
         }
     }
 
     func removeObserver(_ id: Int) {
-        lock.withLock { _ = observers.removeValue(forKey: id) }
+        shared.withLock { _ = $0.observers.removeValue(forKey: id) }
     }
 
     private func enqueue(_ job: Job) {
-        lock.lock()
-        if closed {
-            lock.unlock()
-            job.fail(.invalid("the node is closed"))
-            return
+        let accepted = shared.withLock { shared in
+            if shared.closed { return false }
+            shared.pending.append(job)
+            // Scheduled under the lock, so a close() that follows cannot close the connection first.
+            if !shared.draining {
+                shared.draining = true
+                queue.async { self.drain() }
+            }
+            return true
         }
-        pending.append(job)
-        // Scheduled under the lock, so a close() that follows cannot close the connection first.
-        if !draining {
-            draining = true
-            queue.async { self.drain() }
-        }
-        lock.unlock()
+        if !accepted { job.fail(.invalid("the node is closed")) }
     }
 
     private func drain() {
         while true {
-            lock.lock()
-            if pending.isEmpty {
-                draining = false
-                lock.unlock()
-                return
+            let batch = shared.withLock { shared -> [Job] in
+                if shared.pending.isEmpty {
+                    shared.draining = false
+                    return []
+                }
+                let count = min(shared.pending.count, maxBatch)
+                defer { shared.pending.removeFirst(count) }
+                return Array(shared.pending.prefix(count))
             }
-            let count = min(pending.count, maxBatch)
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(count)
-            lock.unlock()
+            if batch.isEmpty { return }
             runBatch(batch)
         }
     }
@@ -158,7 +159,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func runBatch(_ batch: [Job]) {
         let snapshot = state
         var context = WriteContext(connection: connection, state: state, wallClock: wallClock)
-        var completions: [(Result<Void, StoreError>) -> Void] = []
+        var completions: [@Sendable (Result<Void, StoreError>) -> Void] = []
         completions.reserveCapacity(batch.count)
         do throws(StoreError) {
             do {
@@ -180,17 +181,18 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             state = context.state
             let head = state.nextSeq - 1
-            let advanced = lock.withLock {
+            let committed = state
+            let advanced = shared.withLock { shared in
                 defer {
-                    committedPurgeHorizon = state.purgeHorizon
-                    committedClock = state.clock.last
-                    committedSeq = head
+                    shared.committedPurgeHorizon = committed.purgeHorizon
+                    shared.committedClock = committed.clock.last
+                    shared.committedSeq = head
                 }
-                return head > committedSeq
+                return head > shared.committedSeq
             }
             for completion in completions { completion(.success(())) }
             if advanced {
-                for observer in lock.withLock({ Array(observers.values) }) { observer(head) }
+                for observer in shared.withLock({ Array($0.observers.values) }) { observer(head) }
             }
         } catch {
             // A ROLLBACK that fails leaves the transaction open; it is not acted on here, where

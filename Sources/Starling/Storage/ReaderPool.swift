@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 
 /// Read-only connections for concurrent reads, separate from the writer.
@@ -6,14 +7,23 @@ import Logging
 /// In WAL mode readers never block the writer nor each other, and each sees the last committed
 /// state when its read starts. A read runs synchronously on the caller's thread: point reads take
 /// microseconds, so hopping to another thread would cost more than the read.
-final class ReaderPool: @unchecked Sendable {
-    // @unchecked: `idle` is touched only under `lock`; a checked-out connection has one owner.
+final class ReaderPool: Sendable {
     private let path: String
     private let maxIdle: Int
     private let logger: Logger
-    private let lock = NSLock()
-    private var idle: [SQLiteConnection] = []
-    private var closed = false
+    private let pool = Mutex(Pool())
+
+    private struct Pool {
+        var idle: [SQLiteConnection] = []
+        var closed = false
+    }
+
+    /// Connections on their way into or out of the pool. A connection is owned by the pool while
+    /// idle and by one reader while checked out, never by two at once, which is why it may cross
+    /// between threads.
+    private struct Handoff: @unchecked Sendable {
+        var connections: [SQLiteConnection]
+    }
 
     init(path: String, maxIdle: Int, logger: Logger) {
         self.path = path
@@ -39,25 +49,20 @@ final class ReaderPool: @unchecked Sendable {
 
     /// Closes every idle connection; connections checked out are closed when returned.
     func close() {
-        lock.lock()
-        closed = true
-        let connections = idle
-        idle.removeAll()
-        lock.unlock()
-        connections.forEach(discard)
+        let idle = pool.withLock { pool in
+            pool.closed = true
+            defer { pool.idle.removeAll() }
+            return Handoff(connections: pool.idle)
+        }
+        idle.connections.forEach(discard)
     }
 
     private func checkOut() throws(StoreError) -> SQLiteConnection {
-        lock.lock()
-        if closed {
-            lock.unlock()
-            throw .invalid("the node is closed")
+        let taken = pool.withLock { pool -> Handoff? in
+            pool.closed ? nil : Handoff(connections: pool.idle.popLast().map { [$0] } ?? [])
         }
-        if let connection = idle.popLast() {
-            lock.unlock()
-            return connection
-        }
-        lock.unlock()
+        guard let taken else { throw .invalid("the node is closed") }
+        if let connection = taken.connections.first { return connection }
         do {
             let connection = try SQLiteConnection(path: path, readOnly: true)
             // Readers never write; a busy timeout covers the brief WAL checkpoint locks.
@@ -71,14 +76,13 @@ final class ReaderPool: @unchecked Sendable {
     /// Returns a connection to the pool; one still in a transaction (a ROLLBACK that failed
     /// after a failed read) is closed instead, so that no later read sees its old snapshot.
     private func checkIn(_ connection: SQLiteConnection) {
-        lock.lock()
-        if !closed, idle.count < maxIdle, !connection.isInTransaction {
-            idle.append(connection)
-            lock.unlock()
-        } else {
-            lock.unlock()
-            discard(connection)
+        let returned = Handoff(connections: [connection])
+        let kept = pool.withLock { pool in
+            guard !pool.closed, pool.idle.count < maxIdle, !connection.isInTransaction else { return false }
+            pool.idle += returned.connections
+            return true
         }
+        if !kept { discard(connection) }
     }
 
     /// Closes `connection`, logging a failure: no caller waits on it.
