@@ -69,7 +69,8 @@ struct BenchCluster: AsyncParsableCommand {
     @Option(help: "Seconds any one wait for convergence or membership may take before the run fails.")
     var deadline = 120.0
 
-    @Option(help: "Seconds to let acknowledgements drain, untimed, after each convergence before the next phase (0: none).")
+    @Option(
+        help: "Seconds to let acknowledgements drain, untimed, after each convergence before the next phase (0: none).")
     var settle = 10.0
 
     @Option(help: "Where to create the fresh work directory (default: the system temporary directory).")
@@ -89,14 +90,20 @@ struct BenchCluster: AsyncParsableCommand {
         guard sizes.allSatisfy({ (2...32).contains($0) }) else {
             throw ValidationError("--peers: every cluster size must be between 2 and 32, not \(peers)")
         }
-        guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600], not \(duration)") }
+        guard duration > 0, duration <= 600 else {
+            throw ValidationError("--duration must be in (0, 600], not \(duration)")
+        }
         guard burst >= 1 else { throw ValidationError("--burst must be at least 1, not \(burst)") }
         guard catchup >= 0 else { throw ValidationError("--catchup must not be negative, not \(catchup)") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1, not \(samples)") }
         guard (1...9).contains(runs) else { throw ValidationError("--runs must be between 1 and 9, not \(runs)") }
-        guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
+        guard (1...1_024).contains(concurrency) else {
+            throw ValidationError("--concurrency must be between 1 and 1024")
+        }
         guard keys >= 1_000 else { throw ValidationError("--keys must be at least 1000, not \(keys)") }
-        guard (2...60_000).contains(valueBytes) else { throw ValidationError("--value-bytes must be between 2 and 60000") }
+        guard (2...60_000).contains(valueBytes) else {
+            throw ValidationError("--value-bytes must be between 2 and 60000")
+        }
         guard (1_200...65_000).contains(maxDatagram) else {
             throw ValidationError("--max-datagram must be between 1200 and 65000, not \(maxDatagram)")
         }

@@ -79,14 +79,17 @@ extension BenchClusterPeers {
                                 + lag.summary)
                     }
                     return BenchClusterConvergence(
-                        instant: lag.isEmpty ? now : end, digestMismatches: mismatches, convergedBeforeAcks: !lag.isEmpty)
+                        instant: lag.isEmpty ? now : end, digestMismatches: mismatches,
+                        convergedBeforeAcks: !lag.isEmpty)
                 }
                 mismatches += 1
             }
             guard BenchClock.nanos() < deadline else {
-                let detail = lag.isEmpty ? "all feeds acknowledged but digests differ" : lag.lines.joined(separator: "; ")
+                let detail =
+                    lag.isEmpty ? "all feeds acknowledged but digests differ" : lag.lines.joined(separator: "; ")
                 throw BenchClusterTimeout(
-                    description: "\(what): no convergence within \(options.deadlineSeconds) s (digest mismatches: \(mismatches), "
+                    description:
+                        "\(what): no convergence within \(options.deadlineSeconds) s (digest mismatches: \(mismatches), "
                         + "last comparison \(digestNanos / 1_000_000) ms): \(detail)")
             }
             try await Task.sleep(nanoseconds: 20_000_000)

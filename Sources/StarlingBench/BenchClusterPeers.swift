@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Starling
 import StarlingCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -145,7 +146,8 @@ struct BenchClusterPeers {
             var missing: [String] = []
             for index in running {
                 let alive = Set(
-                    await peers[index].replication.engine.members().filter { $0.update.status == .alive }.map(\.update.id))
+                    await peers[index].replication.engine.members().filter { $0.update.status == .alive }.map(
+                        \.update.id))
                 let absent = running.filter { $0 != index && !alive.contains(peers[$0].node.id) }
                 if !absent.isEmpty { missing.append("peer \(index) lacks \(absent)") }
             }

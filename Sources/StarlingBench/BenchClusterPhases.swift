@@ -40,8 +40,10 @@ struct BenchClusterPhases {
     ) {
         let needed = Double(max(1, writes * receivers))
         metrics["\(name).deltas_sent_per_write_peer"] = Double(after.deltasSent - before.deltasSent) / needed
-        metrics["\(name).deltas_received_per_write_peer"] = Double(after.deltasReceived - before.deltasReceived) / needed
-        metrics["\(name).entries_applied_per_write_peer"] = Double(after.entriesApplied - before.entriesApplied) / needed
+        metrics["\(name).deltas_received_per_write_peer"] =
+            Double(after.deltasReceived - before.deltasReceived) / needed
+        metrics["\(name).entries_applied_per_write_peer"] =
+            Double(after.entriesApplied - before.entriesApplied) / needed
         metrics["\(name).repair_entries_applied"] = Double(after.repairEntriesApplied - before.repairEntriesApplied)
         let dropped = after.dropped.map { reason, count in (reason, count - (before.dropped[reason] ?? 0)) }
             .filter { $0.1 > 0 }.sorted { $0.0 < $1.0 }
@@ -57,7 +59,9 @@ struct BenchClusterPhases {
 
     private func say(_ name: String, _ metrics: [String: Double], _ keys: [String]) {
         let figures = keys.compactMap { key in
-            metrics[key].map { "\(key.split(separator: ".").last ?? "") \(BenchReport.format($0, decimals: $0 < 100 ? 3 : 0))" }
+            metrics[key].map {
+                "\(key.split(separator: ".").last ?? "") \(BenchReport.format($0, decimals: $0 < 100 ? 3 : 0))"
+            }
         }
         progress("  \(name): \(figures.joined(separator: ", "))")
     }
@@ -87,7 +91,8 @@ struct BenchClusterPhases {
         metrics["burst.write_s"] = Self.seconds(acked - start)
         metrics["burst.converge_s"] = Self.seconds(converged.instant - start)
         metrics["burst.per_s"] = Double(options.burst) / Self.seconds(converged.instant - start)
-        metrics["burst.bytes_per_write_peer"] = Double(after.bytesSent - before.bytesSent) / Double(options.burst * (peers - 1))
+        metrics["burst.bytes_per_write_peer"] =
+            Double(after.bytesSent - before.bytesSent) / Double(options.burst * (peers - 1))
         say("burst \(options.burst)", metrics, ["burst.write_s", "burst.converge_s", "burst.per_s"])
         try await settle(cluster, "burst", into: &metrics)
     }
@@ -117,7 +122,8 @@ struct BenchClusterPhases {
             sample = try await workloads.set(stores[0], concurrency: options.concurrency, seed: seed)
         }
         let acked = BenchClock.nanos()
-        let converged = try await cluster.awaitConvergence(allPeers ? "sustained writes at all peers" : "sustained writes at one peer")
+        let converged = try await cluster.awaitConvergence(
+            allPeers ? "sustained writes at all peers" : "sustained writes at one peer")
         tally(converged, into: &metrics)
         let after = await cluster.totalStatistics()
         let figures = sample.figures()
@@ -136,8 +142,10 @@ struct BenchClusterPhases {
         metrics["\(prefix).datagrams_per_write_peer"] = Double(after.datagramsSent - before.datagramsSent) / perPeer
         say(
             "sustained at \(prefix == "one" ? "one peer" : "all peers")", metrics,
-            ["\(prefix).writes", "\(prefix).acked_per_s", "\(prefix).replicated_per_s", "\(prefix).settle_s",
-             "\(prefix).bytes_per_write_peer"])
+            [
+                "\(prefix).writes", "\(prefix).acked_per_s", "\(prefix).replicated_per_s", "\(prefix).settle_s",
+                "\(prefix).bytes_per_write_peer",
+            ])
         try await settle(cluster, prefix, into: &metrics)
     }
 

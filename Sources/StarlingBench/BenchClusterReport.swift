@@ -128,8 +128,11 @@ struct BenchClusterReport: Codable, Sendable {
         lines.append("every peer's whole feed is acknowledged by every other (converged at that poll) or when no")
         lines.append("peer's feed head moved for 20 ms (converged by the end of the comparison), at most ~1/5 of the")
         lines.append("time. REPLICATED writes/s = acknowledged writes / (first write -> converged). Wire bytes:")
-        lines.append("engine.statistics.bytesSent summed over all peers (membership traffic included). '-' = not measured.")
-        let reset = peakRSSResetPerCluster ? "reset before each cluster size (clear_refs), so per size" : "NOT reset: cumulative"
+        lines.append(
+            "engine.statistics.bytesSent summed over all peers (membership traffic included). '-' = not measured.")
+        let reset =
+            peakRSSResetPerCluster
+            ? "reset before each cluster size (clear_refs), so per size" : "NOT reset: cumulative"
         lines.append("peak RSS: VmHWM of this one process holding all N peers, \(reset); / N is a rough share.")
         for note in notes { lines.append("TIMEOUT \(note)") }
         lines.append("wall time: \(BenchReport.format(wallSeconds, decimals: 1)) s")

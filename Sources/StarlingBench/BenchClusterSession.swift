@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Starling
 import StarlingCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -52,7 +53,8 @@ struct BenchClusterSession {
             options: options, settings: options.describeSettings(), baselineRuns: baselines,
             baseline: BenchFigures.median(of: baselines),
             clusters: options.peerCounts.map { BenchClusterResult(peers: $0, runs: results[$0] ?? []) },
-            peakRSSResetPerCluster: resetEveryTime, notes: notes, wallSeconds: Double(BenchClock.nanos() - wallStart) / 1e9)
+            peakRSSResetPerCluster: resetEveryTime, notes: notes,
+            wallSeconds: Double(BenchClock.nanos() - wallStart) / 1e9)
     }
 
     /// `set xN` of random keys for `--duration` seconds on one node without replication, after

@@ -35,7 +35,10 @@ struct BenchCompare: AsyncParsableCommand {
     @Option(help: "HOST:PORT of a Redis server.")
     var redis: String?
 
-    @Option(help: "Bytes of every value: Starling stores a JSON string of this size with its quotes, etcd and Redis this many bytes.")
+    @Option(
+        help:
+            "Bytes of every value: Starling stores a JSON string of this size with its quotes, etcd and Redis this many bytes."
+    )
     var valueBytes = 100
 
     @Option(name: .customLong("concurrency"), help: "Concurrent clients (repeatable; default 16 and 64).")
@@ -53,7 +56,10 @@ struct BenchCompare: AsyncParsableCommand {
     @Option(help: "Seconds to wait for Starling peers to converge after a write phase.")
     var convergeDeadline = 120.0
 
-    @Option(help: "Where the raw SQLite baseline creates its fresh scratch directory (default: the system temporary directory).")
+    @Option(
+        help:
+            "Where the raw SQLite baseline creates its fresh scratch directory (default: the system temporary directory)."
+    )
     var workDir: String?
 
     @Option(help: "Seed of the read key choice.")
@@ -133,7 +139,9 @@ struct BenchCompare: AsyncParsableCommand {
                 ? nil : StarlingSystem(endpoints: try starlingEndpoints.map(HTTPEndpoint.init), valueBytes: valueBytes),
             etcd: etcdEndpoints.isEmpty
                 ? nil : EtcdSystem(endpoints: try etcdEndpoints.map(HTTPEndpoint.init), valueBytes: valueBytes),
-            redis: redis.flatMap(Self.hostPort).map { RedisSystem(host: $0.host, port: $0.port, valueBytes: valueBytes) },
+            redis: redis.flatMap(Self.hostPort).map {
+                RedisSystem(host: $0.host, port: $0.port, valueBytes: valueBytes)
+            },
             valueBytes: valueBytes, concurrency: concurrencyList, durationSeconds: duration, runs: runs,
             visibilitySamples: visibilitySamples, convergeDeadlineSeconds: convergeDeadline, directory: directory,
             seed: seed, progress: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })

@@ -69,11 +69,13 @@ struct StarlingSystem: CompareSystem {
             for (connection, endpoint) in zip(connections, endpoints) {
                 let reply = try await connection.send(.GET, "/v1/stores/default/stats")
                 guard reply.status == 200,
-                    let object = try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
+                    let object = try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView))
+                        as? [String: Any],
                     let active = (object["active_keys"] as? NSNumber)?.intValue
                 else {
                     throw BenchFailure(
-                        "starling: GET http://\(endpoint.host):\(endpoint.port)/v1/stores/default/stats answered \(reply.status) without active_keys")
+                        "starling: GET http://\(endpoint.host):\(endpoint.port)/v1/stores/default/stats answered \(reply.status) without active_keys"
+                    )
                 }
                 counts.append(active)
             }

@@ -79,7 +79,9 @@ enum CompareLoad {
         system: any CompareSystem, concurrency: Int, durationNanos: UInt64, phase: String, written: [Int], seed: UInt64
     ) async throws -> ComparePhase {
         let writers = written.indices.filter { written[$0] > 0 }
-        guard !writers.isEmpty else { throw BenchFailure("\(system.name): the write phase \(phase) wrote nothing to read") }
+        guard !writers.isEmpty else {
+            throw BenchFailure("\(system.name): the write phase \(phase) wrote nothing to read")
+        }
         return try await withClients(system, concurrency) { clients in
             try await run(clients: clients, durationNanos: durationNanos, seed: seed) { client, _, _, random in
                 let writer = writers[Int(random.next() % UInt64(writers.count))]
@@ -144,10 +146,13 @@ enum CompareLoad {
         for sample in 0..<samples {
             let key = "\(phase)-v\(sample)"
             let start = BenchClock.nanos()
-            guard try await writer.set(key) else { throw BenchFailure("\(system.name): the write of \(key) was refused") }
+            guard try await writer.set(key) else {
+                throw BenchFailure("\(system.name): the write of \(key) was refused")
+            }
             while try await !reader.get(key) {
                 guard BenchClock.nanos() - start < deadlineNanos else {
-                    throw BenchFailure("\(system.name): \(key) written on member 1 was not readable on member 2 in time")
+                    throw BenchFailure(
+                        "\(system.name): \(key) written on member 1 was not readable on member 2 in time")
                 }
             }
             durations.append(BenchClock.nanos() - start)

@@ -84,9 +84,11 @@ struct CompareReport: Codable, Sendable {
     var wallSeconds: Double
 
     /// The rows and goals from the recorded figures.
-    init(figures: CompareFigures, goals: [CompareGoalSpec],
-         valueBytes: Int, runs: Int, durationSeconds: Double, concurrency: [Int], starlingPeers: Int,
-         etcdMembers: Int, redis: Bool, errors: [String: Int], wallSeconds: Double) {
+    init(
+        figures: CompareFigures, goals: [CompareGoalSpec],
+        valueBytes: Int, runs: Int, durationSeconds: Double, concurrency: [Int], starlingPeers: Int,
+        etcdMembers: Int, redis: Bool, errors: [String: Int], wallSeconds: Double
+    ) {
         self.valueBytes = valueBytes
         self.runs = runs
         self.durationSeconds = durationSeconds
@@ -151,12 +153,14 @@ struct CompareReport: Codable, Sendable {
         for goal in goals {
             let verdict = goal.met.map { $0 ? "ok" : "MISS" } ?? "not measured"
             let ratio = goal.ratio.map { BenchReport.format($0, decimals: 2) } ?? "-"
-            lines.append("  \(goal.name): \(ratio) (target >= \(BenchReport.format(goal.target, decimals: 2))) \(verdict)")
+            lines.append(
+                "  \(goal.name): \(ratio) (target >= \(BenchReport.format(goal.target, decimals: 2))) \(verdict)")
         }
         lines.append("")
         lines.append("set: a new key per write. converged: Starling's acknowledged writes divided by the write phase")
         lines.append("plus the time until every peer's active_keys held them all (etcd: its acknowledged rate).")
-        lines.append("get: random keys of the write phase; etcd reads are serializable (member-local, like Starling's).")
+        lines.append(
+            "get: random keys of the write phase; etcd reads are serializable (member-local, like Starling's).")
         lines.append("visible: write a new key via member 1, poll member 2 until found; from sending the write.")
         lines.append("raw SQLite: the same number of row upserts as Starling's set phase, 1,000 rows per transaction,")
         lines.append("one connection, Starling's schema and pragmas (starling-bench local's baseline).")

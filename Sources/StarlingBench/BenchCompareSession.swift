@@ -47,8 +47,10 @@ struct CompareSession: Sendable {
                         written: written.perTask, seed: seed &+ UInt64(run))
                     errors[system.name, default: 0] += read.errors
                     record(read, "get x\(tasks)", column, &figures)
-                    progress("run \(run)/\(runs) \(system.name) x\(tasks): "
-                        + "set \(Int(written.sample.opsPerSecond)) ops/s, get \(Int(read.sample.opsPerSecond)) ops/s")
+                    progress(
+                        "run \(run)/\(runs) \(system.name) x\(tasks): "
+                            + "set \(Int(written.sample.opsPerSecond)) ops/s, get \(Int(read.sample.opsPerSecond)) ops/s"
+                    )
                 }
             }
             for system in order where system.memberCount >= 2 {
@@ -59,8 +61,9 @@ struct CompareSession: Sendable {
                 let sorted = durations.sorted()
                 figures.record("visible on member 2 p50 ms", column, BenchSample.percentile(sorted, 0.50) / 1_000)
                 figures.record("visible on member 2 p99 ms", column, BenchSample.percentile(sorted, 0.99) / 1_000)
-                progress("run \(run)/\(runs) \(system.name) visible on member 2: p50 "
-                    + "\(BenchReport.format(BenchSample.percentile(sorted, 0.50) / 1_000, decimals: 2)) ms")
+                progress(
+                    "run \(run)/\(runs) \(system.name) visible on member 2: p50 "
+                        + "\(BenchReport.format(BenchSample.percentile(sorted, 0.50) / 1_000, decimals: 2)) ms")
             }
             if starling != nil {
                 let rows = max(10_000, starlingRows)
@@ -72,15 +75,17 @@ struct CompareSession: Sendable {
         let first = concurrency.first ?? 16
         var goals: [CompareGoalSpec] = []
         for tasks in concurrency {
-            goals.append(CompareGoalSpec(
-                name: "starling set x\(tasks) converged / etcd set x\(tasks)",
-                numerator: ("set x\(tasks) converged ops/s", .starling),
-                denominator: ("set x\(tasks) ops/s", .etcd), target: 10))
+            goals.append(
+                CompareGoalSpec(
+                    name: "starling set x\(tasks) converged / etcd set x\(tasks)",
+                    numerator: ("set x\(tasks) converged ops/s", .starling),
+                    denominator: ("set x\(tasks) ops/s", .etcd), target: 10))
         }
-        goals.append(CompareGoalSpec(
-            name: "starling set x\(first) converged / raw SQLite upserts of as many rows",
-            numerator: ("set x\(first) converged ops/s", .starling),
-            denominator: ("raw SQLite upsert rows/s", .starling), target: 0.5))
+        goals.append(
+            CompareGoalSpec(
+                name: "starling set x\(first) converged / raw SQLite upserts of as many rows",
+                numerator: ("set x\(first) converged ops/s", .starling),
+                denominator: ("raw SQLite upsert rows/s", .starling), target: 0.5))
         return CompareReport(
             figures: figures, goals: goals, valueBytes: valueBytes, runs: runs, durationSeconds: durationSeconds,
             concurrency: concurrency, starlingPeers: starling?.memberCount ?? 0, etcdMembers: etcd?.memberCount ?? 0,
@@ -111,7 +116,8 @@ struct CompareSession: Sendable {
             record(written, "set x\(concurrency)", column, &figures)
             let convergence = try await awaitConvergence(probe, before: before, added: written.sample.operations)
             let total = Double(written.sample.elapsedNanos + convergence)
-            figures.record("set x\(concurrency) converged ops/s", .starling, Double(written.sample.operations) * 1e9 / total)
+            figures.record(
+                "set x\(concurrency) converged ops/s", .starling, Double(written.sample.operations) * 1e9 / total)
             figures.record("convergence after set x\(concurrency) ms", .starling, Double(convergence) / 1e6)
             await probe.close()
             return written
@@ -121,7 +127,8 @@ struct CompareSession: Sendable {
         }
     }
 
-    private func record(_ phase: ComparePhase, _ name: String, _ column: CompareColumn, _ figures: inout CompareFigures) {
+    private func record(_ phase: ComparePhase, _ name: String, _ column: CompareColumn, _ figures: inout CompareFigures)
+    {
         let measured = phase.sample.figures()
         figures.record("\(name) ops/s", column, measured.opsPerSecond)
         figures.record("\(name) p50 ms", column, measured.p50Micros / 1_000)
@@ -130,7 +137,8 @@ struct CompareSession: Sendable {
 
     /// Polls every peer's `active_keys` until each holds `added` more keys than `before`.
     /// - Returns: nanoseconds from the call (the end of the write phase) until then.
-    private func awaitConvergence(_ probe: StarlingSystem.StatsProbe, before: [Int], added: Int) async throws -> UInt64 {
+    private func awaitConvergence(_ probe: StarlingSystem.StatsProbe, before: [Int], added: Int) async throws -> UInt64
+    {
         let start = BenchClock.nanos()
         let deadline = start + UInt64(convergeDeadlineSeconds * 1e9)
         while true {

@@ -71,13 +71,13 @@ struct BenchLocal: AsyncParsableCommand {
         guard (1...1_024).contains(concurrency) else {
             throw ValidationError("--concurrency must be between 1 and 1024, not \(concurrency)")
         }
-        guard StorageSettings.Durability(rawValue: durability) != nil else {
+        guard Node.Settings.Storage.Durability(rawValue: durability) != nil else {
             throw ValidationError("--durability must be process or power, not \(durability)")
         }
     }
 
     func run() async throws {
-        let durability = StorageSettings.Durability(rawValue: durability) ?? .process
+        let durability = Node.Settings.Storage.Durability(rawValue: durability) ?? .process
         let parent = dir ?? FileManager.default.temporaryDirectory.path
         let directory = parent + "/starling-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {

@@ -42,7 +42,7 @@ struct BenchSession {
     let runs: Int
     let durationSeconds: Double
     let concurrency: Int
-    let durability: StorageSettings.Durability
+    let durability: Node.Settings.Storage.Durability
     let seed: UInt64
     /// Only the measurements whose name contains one of these, and their baselines; all if
     /// empty. Loading always runs.

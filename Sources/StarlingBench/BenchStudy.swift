@@ -53,11 +53,17 @@ struct BenchStudy: AsyncParsableCommand {
 
     func validate() throws {
         let sizes = try Self.list(peers, "--peers")
-        guard sizes.allSatisfy({ (2...32).contains($0) }) else { throw ValidationError("--peers must be 2 to 32 each, not \(peers)") }
+        guard sizes.allSatisfy({ (2...32).contains($0) }) else {
+            throw ValidationError("--peers must be 2 to 32 each, not \(peers)")
+        }
         let losses = try Self.list(loss, "--loss")
-        guard losses.allSatisfy({ (0...90).contains($0) }) else { throw ValidationError("--loss must be 0 to 90 each, not \(loss)") }
+        guard losses.allSatisfy({ (0...90).contains($0) }) else {
+            throw ValidationError("--loss must be 0 to 90 each, not \(loss)")
+        }
         let partitions = try Self.list(partition, "--partition")
-        guard partitions.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--partition must be 0 or more, not \(partition)") }
+        guard partitions.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("--partition must be 0 or more, not \(partition)")
+        }
         guard burst >= 1 else { throw ValidationError("--burst must be at least 1, not \(burst)") }
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1, not \(trials)") }
         guard deadline > 0 else { throw ValidationError("--deadline must be more than 0, not \(deadline)") }
@@ -202,7 +208,9 @@ struct StudyCell: Sendable {
             let seconds = try await awaitConvergence(cluster, before: before, from: from)
             converge.append(seconds)
             let shown = seconds.map { BenchReport.format($0, decimals: 2) + " s" } ?? "no convergence"
-            progress("peers \(peers) loss \(lossPercent)% partition \(partitionSeconds) s trial \(trial + 1)/\(trials): \(shown)")
+            progress(
+                "peers \(peers) loss \(lossPercent)% partition \(partitionSeconds) s trial \(trial + 1)/\(trials): \(shown)"
+            )
             if seconds == nil { break }
         }
         faults.setLoss(0)

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import StarlingCore
+import Synchronization
 
 /// The faults of the convergence study's loopback network, shared by every peer: a loss rate
 /// applied where datagrams arrive (as a lossy link or the fault lab's ingress drop would), and

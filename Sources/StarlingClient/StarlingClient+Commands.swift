@@ -1,5 +1,5 @@
-public import StarlingModel
 import NIOHTTP1
+public import StarlingModel
 
 extension StarlingClient {
     /// Adds `amount` to the integer at `key` (a missing key counts from 0).

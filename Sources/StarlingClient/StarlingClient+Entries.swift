@@ -1,5 +1,5 @@
-public import StarlingModel
 import NIOHTTP1
+public import StarlingModel
 
 extension StarlingClient {
     /// The value of `key`, or nil when it is missing, deleted or expired.

@@ -63,7 +63,7 @@ extension StarlingClient {
     func callUnlessAbsent(_ method: HTTPMethod, _ path: String) async throws(StoreError) -> JSONValue? {
         do {
             return try await call(method, path)
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             try await checkStoreExists()
             return nil
         }
@@ -74,7 +74,7 @@ extension StarlingClient {
     func checkStoreExists() async throws(StoreError) {
         do {
             _ = try await call(.GET, storePath("info"))
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             throw error
         } catch {
             return

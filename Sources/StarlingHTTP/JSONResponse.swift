@@ -20,13 +20,15 @@ enum JSONResponse {
     /// The response of a failed call.
     /// An `UNAUTHENTICATED` one carries `WWW-Authenticate: Bearer`.
     static func error(_ error: StoreError) -> Response {
-        var response = json(status(of: error.kind), [
-            "error": [
-                "kind": .string(error.kind.name),
-                "message": .string(error.message),
-                "retryable": .bool(error.isRetryable),
-            ]
-        ])
+        var response = json(
+            status(of: error.kind),
+            [
+                "error": [
+                    "kind": .string(error.kind.name),
+                    "message": .string(error.message),
+                    "retryable": .bool(error.isRetryable),
+                ]
+            ])
         if error.kind == .unauthenticated { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
     }

@@ -89,7 +89,10 @@ public final class ChildProcess: @unchecked Sendable {
 
     private func received(_ data: Data) {
         lock.lock()
-        defer { lock.broadcast(); lock.unlock() }
+        defer {
+            lock.broadcast()
+            lock.unlock()
+        }
         if data.isEmpty {
             ended = true
             return

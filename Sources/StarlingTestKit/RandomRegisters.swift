@@ -7,7 +7,9 @@ public enum RandomRegisters {
     public static func register(using rng: inout SeededGenerator) -> Register {
         let origins = [NodeID(rawValue: 1), NodeID(rawValue: 2), NodeID(rawValue: UInt64.max - 1)]
         let stamp = Stamp(
-            hlc: HybridTimestamp(physicalMillis: UInt64.random(in: 1_000...1_003, using: &rng), logical: UInt16.random(in: 0...1, using: &rng)),
+            hlc: HybridTimestamp(
+                physicalMillis: UInt64.random(in: 1_000...1_003, using: &rng),
+                logical: UInt16.random(in: 0...1, using: &rng)),
             origin: origins.randomElement(using: &rng)!)
         let content: Register.Content
         switch Int.random(in: 0..<4, using: &rng) {

@@ -1,5 +1,5 @@
-public import Testing
 import Synchronization
+public import Testing
 
 /// Runs each test with a fresh ``CapturedLogs`` as ``CapturedLogs/current`` and, when the test
 /// records an issue or throws, prints what it logged (through ``TestNode/quietLogger``) after

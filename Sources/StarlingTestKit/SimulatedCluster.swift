@@ -1,7 +1,7 @@
 import Logging
-import Synchronization
 public import Starling
 public import StarlingCore
+import Synchronization
 
 /// N real nodes (SQLite on temporary files) with real replication engines over a
 /// ``SimulatedNetwork``: the deterministic simulation of Design.md's testing pyramid.
@@ -88,7 +88,9 @@ public final class SimulatedCluster: Sendable {
         configuration = Mutex(Configuration(settings: settings))
         network = SimulatedNetwork(seed: seed)
         peers = (0..<count).map { index in
-            Peer(index: index, address: PeerAddress(host: "10.77.0.\(index + 1)", port: 7946), clock: ManualWallClock(millis: 0))
+            Peer(
+                index: index, address: PeerAddress(host: "10.77.0.\(index + 1)", port: 7946),
+                clock: ManualWallClock(millis: 0))
         }
     }
 
@@ -113,19 +115,22 @@ public final class SimulatedCluster: Sendable {
         syncClocks(to: network.now)
         var settings = self.settings
         let seedPeer = peer.index == 0 ? (peers.count > 1 ? peers[1] : nil) : peers[0]
-        settings.seeds = seedsByPeer[peer.index].map { $0.map { peers[$0].address } } ?? seedPeer.map { [$0.address] } ?? []
+        settings.seeds =
+            seedsByPeer[peer.index].map { $0.map { peers[$0].address } } ?? seedPeer.map { [$0.address] } ?? []
         var nodeSettings = Node.Settings()
         nodeSettings.sweepInterval = .zero
         var idGenerator = SeededGenerator(seed: seed &+ UInt64(peer.index) &* 0x9E37)
         nodeSettings.initialNodeID = NodeID.random(using: &idGenerator)
-        let node = try Node.open(directory: peer.directory.path, settings: nodeSettings, clock: peer.clock, logger: TestNode.quietLogger)
+        let node = try Node.open(
+            directory: peer.directory.path, settings: nodeSettings, clock: peer.clock, logger: TestNode.quietLogger)
         peer.bumpGeneration()
         let host = SimulatedHost(
             network: network, address: peer.address, generation: peer.currentGeneration,
             currentGeneration: { [peer] in peer.currentGeneration })
         let engine = try ReplicationEngine(
             node: node, settings: settings, address: peer.address, transport: host, scheduler: host,
-            randomSeed: seed &+ UInt64(peer.index) &* 7919 &+ UInt64(peer.currentGeneration), logger: TestNode.quietLogger)
+            randomSeed: seed &+ UInt64(peer.index) &* 7919 &+ UInt64(peer.currentGeneration),
+            logger: TestNode.quietLogger)
         peer.node = node
         peer.engine = engine
         network.attach(peer.address) { datagrams in await engine.receive(datagrams) }

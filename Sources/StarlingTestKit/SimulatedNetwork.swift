@@ -1,8 +1,8 @@
 import HeapModule
 import NIOCore
-import Synchronization
 public import Starling
 public import StarlingCore
+import Synchronization
 
 /// A seeded, simulated datagram network with its own clock: loss, duplication, delay (and so
 /// reordering), partitions. Events run one at a time in time order, so a run is a pure function

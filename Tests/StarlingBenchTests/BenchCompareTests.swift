@@ -85,7 +85,9 @@ import Testing
     @Test func parsesPlainHTTPEndpointsAndRefusesOthers() throws {
         #expect(try HTTPEndpoint("http://127.0.0.1:7070") == HTTPEndpoint("http://127.0.0.1:7070/"))
         #expect(try HTTPEndpoint("http://localhost:2379").port == 2379)
-        for bad in ["https://127.0.0.1:7070", "127.0.0.1:7070", "http://127.0.0.1", "http://127.0.0.1:7070/v1", "http://:80"] {
+        for bad in [
+            "https://127.0.0.1:7070", "127.0.0.1:7070", "http://127.0.0.1", "http://127.0.0.1:7070/v1", "http://:80",
+        ] {
             #expect(throws: BenchFailure.self, "\(bad)") { try HTTPEndpoint(bad) }
         }
     }
@@ -100,7 +102,8 @@ import Testing
         let server = try await StarlingServer.start(configuration, logger: TestNode.quietLogger)
         do {
             let connection = try await HTTPConnection.connect(try HTTPEndpoint("http://127.0.0.1:\(server.httpPort)"))
-            let put = try await connection.send(.PUT, "/v1/stores/default/entries/k", body: Array(#"{"value":"v"}"#.utf8))
+            let put = try await connection.send(
+                .PUT, "/v1/stores/default/entries/k", body: Array(#"{"value":"v"}"#.utf8))
             #expect(put.status == 200)
             let get = try await connection.send(.GET, "/v1/stores/default/entries/k")
             #expect(get.status == 200)

@@ -1,9 +1,9 @@
 import ArgumentParser
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 @testable import StarlingCLI
-import StarlingTestKit
 
 /// Every client command parses its arguments as APIContract.md's "Command line" describes, and refuses
 /// bad usage with ArgumentParser's validation failure (which `main` turns into status 2).
@@ -60,7 +60,8 @@ import StarlingTestKit
     }
 
     @Test func queryAndStoreCommandsTakeTheirOptions() throws {
-        let list = try parse(["list", "--prefix", "user:", "--after", "dXNlcjox", "--limit", "5"], as: ListCommand.self)
+        let list = try parse(
+            ["list", "--prefix", "user:", "--after", "dXNlcjox", "--limit", "5"], as: ListCommand.self)
         #expect(list.prefix == "user:" && list.after == "dXNlcjox" && list.limit == 5)
         let defaults = try parse(["list"], as: ListCommand.self)
         #expect(defaults.prefix == "" && defaults.after == nil && defaults.limit == 100)

@@ -1,9 +1,9 @@
 import Starling
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 @testable import StarlingClient
-import StarlingTestKit
 
 /// The pure parts of the client: URLs, error bodies, answer decoding.
 @Suite(.showsLogsOnFailure) struct ClientPureTests {
@@ -50,7 +50,8 @@ import StarlingTestKit
     }
 
     @Test func answersDecodeIntoTypedResults() throws {
-        let entry = try Entry(json: ["key": "k", "value": [1, 2], "version": "v", "expires_at": nil], failureKind: .internal)
+        let entry = try Entry(
+            json: ["key": "k", "value": [1, 2], "version": "v", "expires_at": nil], failureKind: .internal)
         #expect(entry == Entry(key: "k", value: [1, 2], version: "v", expiresAt: nil))
         let page = try ListPage(json: ["items": [], "cursor": nil, "has_more": false], failureKind: .internal)
         #expect(page == ListPage(items: [], cursor: nil, hasMore: false))
@@ -58,7 +59,8 @@ import StarlingTestKit
             "id": "b", "address": "h:1", "state": "suspect", "incarnation": 2, "lag_seq": 1, "lag_millis": 9,
             "last_ack": 5,
         ]
-        let cluster = try ClusterStatus(json: ["id": "a", "address": "h:0", "members": [member]], failureKind: .internal)
+        let cluster = try ClusterStatus(
+            json: ["id": "a", "address": "h:0", "members": [member]], failureKind: .internal)
         #expect(cluster.address == "h:0")
         let expected = ClusterStatus.Member(
             id: "b", address: "h:1", state: "suspect", incarnation: 2, lagSeq: 1, lagMillis: 9, lastAckMillis: 5)

@@ -74,7 +74,9 @@ import Testing
             #expect(try await server.run(["stats", "--json"]).stdout.contains(#""active_keys":1"#))
             #expect(try await server.run(["cluster"]).stdout == "node \(server.node.id)\nno other members\n")
             let cluster = try await server.run(["cluster", "--json"])
-            #expect(cluster.stdout == #"{"address":"\#(server.gossipAddress)","id":"\#(server.node.id)","members":[]}"# + "\n", "as GET /v1/cluster answers")
+            #expect(
+                cluster.stdout == #"{"address":"\#(server.gossipAddress)","id":"\#(server.node.id)","members":[]}"#
+                    + "\n", "as GET /v1/cluster answers")
             #expect(try await server.run(["clear"]).stdout == "OK\n")
             #expect(try server.store.keys().isEmpty)
         }
@@ -86,10 +88,11 @@ import Testing
                 for json in [false, true] {
                     let output = try await server.run([command, "ghost"] + (json ? ["--json"] : []))
                     #expect(
-                        output == CommandOutput(
-                            stdout: "",
-                            stderr: "error: NOT_FOUND: the key \"ghost\" is absent from store \"default\"\n",
-                            status: 3))
+                        output
+                            == CommandOutput(
+                                stdout: "",
+                                stderr: "error: NOT_FOUND: the key \"ghost\" is absent from store \"default\"\n",
+                                status: 3))
                 }
             }
         }
@@ -99,8 +102,9 @@ import Testing
         try await TestServer.with { server in
             _ = try await server.store.set("text", "abc")
             #expect(
-                try await server.run(["incr", "text"]) == CommandOutput(
-                    stdout: "", stderr: "error: INVALID: the value of text is not an integer\n", status: 1))
+                try await server.run(["incr", "text"])
+                    == CommandOutput(
+                        stdout: "", stderr: "error: INVALID: the value of text is not an integer\n", status: 1))
             let conditional = try await server.run(["put", "k", "1", "--only-if-absent"])
             #expect(conditional.status == 1 && conditional.stderr.hasPrefix("error: INVALID: conditional writes need"))
             let both = try await server.run(["put", "k", "1", "--only-if-absent", "--if-version", "v"])
@@ -119,11 +123,12 @@ import Testing
             let output = try await TestServer.run(
                 arguments + ["--endpoint", "http://127.0.0.1:\(port)"], environment: [:])
             #expect(
-                output == CommandOutput(
-                    stdout: "",
-                    stderr: "error: UNAVAILABLE: cannot reach http://127.0.0.1:\(port): connection refused "
-                        + "(is starling serve running?)\n",
-                    status: 1))
+                output
+                    == CommandOutput(
+                        stdout: "",
+                        stderr: "error: UNAVAILABLE: cannot reach http://127.0.0.1:\(port): connection refused "
+                            + "(is starling serve running?)\n",
+                        status: 1))
         }
         let fromEnvironment = try await TestServer.run(
             ["has", "k"], environment: ["STARLING_ENDPOINT": "http://127.0.0.1:\(port)"])

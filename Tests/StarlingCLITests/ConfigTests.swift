@@ -227,49 +227,75 @@ struct ConfigTests {
             (nil, ["STARLING_DATA_DIR": ""], [:], "data_dir", .environment("STARLING_DATA_DIR"), "must not be empty"),
             (#"stores = ["a", ""]"#, [:], [:], "stores", file, "item 2 is empty"),
             (nil, ["STARLING_STORES": "a,,b"], [:], "stores", .environment("STARLING_STORES"), "item 2 is empty"),
-            (nil, [:], ["durability": .unparsed("disk")], "durability", .flag("--durability"),
-             #"must be process or power, not "disk""#),
+            (
+                nil, [:], ["durability": .unparsed("disk")], "durability", .flag("--durability"),
+                #"must be process or power, not "disk""#
+            ),
             (#"http = "localhost""#, [:], [:], "http", file, #"must be HOST:PORT, not "localhost""#),
             (nil, [:], ["http": .unparsed("0.0.0.0:7070")], "http", .flag("--http"), "not a loopback address"),
-            (nil, ["STARLING_ALLOW_REMOTE_HTTP": "maybe"], [:], "allow_remote_http",
-             .environment("STARLING_ALLOW_REMOTE_HTTP"), #"must be true or false, not "maybe""#),
-            (nil, ["STARLING_REINITIALIZE": "please"], [:], "reinitialize", .environment("STARLING_REINITIALIZE"),
-             #"must be true or false, not "please""#),
+            (
+                nil, ["STARLING_ALLOW_REMOTE_HTTP": "maybe"], [:], "allow_remote_http",
+                .environment("STARLING_ALLOW_REMOTE_HTTP"), #"must be true or false, not "maybe""#
+            ),
+            (
+                nil, ["STARLING_REINITIALIZE": "please"], [:], "reinitialize", .environment("STARLING_REINITIALIZE"),
+                #"must be true or false, not "please""#
+            ),
             (#"check_on_open = "no""#, [:], [:], "check_on_open", file, #"must be true or false, not "no""#),
             (nil, [:], ["gossip": .unparsed("127.0.0.1:99999")], "gossip", .flag("--gossip"), "must be HOST:PORT"),
             (#"advertise = "0.0.0.0:7946""#, [:], [:], "advertise", file, "not the wildcard"),
-            (nil, ["STARLING_JOIN": "10.0.0.1:1,nope"], [:], "join", .environment("STARLING_JOIN"),
-             #""nope" is not HOST:PORT"#),
-            (nil, [:], ["cluster_key_file": .unparsed("missing")], "cluster_key_file", .flag("--cluster-key-file"),
-             "cannot read missing: no such file"),
+            (
+                nil, ["STARLING_JOIN": "10.0.0.1:1,nope"], [:], "join", .environment("STARLING_JOIN"),
+                #""nope" is not HOST:PORT"#
+            ),
+            (
+                nil, [:], ["cluster_key_file": .unparsed("missing")], "cluster_key_file", .flag("--cluster-key-file"),
+                "cannot read missing: no such file"
+            ),
             (#"cluster_key_file = "bad-keys""#, [:], [:], "cluster_key_file", file, "bad-keys"),
             (#"cluster_key_file = "empty-keys""#, [:], [:], "cluster_key_file", file, "empty-keys"),
-            (nil, [:], ["max_datagram": .unparsed("1000")], "max_datagram", .flag("--max-datagram"),
-             "must be between 1200 and 65000, not 1000"),
-            (nil, ["STARLING_MAX_DATAGRAM": "big"], [:], "max_datagram", .environment("STARLING_MAX_DATAGRAM"),
-             #"must be an integer, not "big""#),
+            (
+                nil, [:], ["max_datagram": .unparsed("1000")], "max_datagram", .flag("--max-datagram"),
+                "must be between 1200 and 65000, not 1000"
+            ),
+            (
+                nil, ["STARLING_MAX_DATAGRAM": "big"], [:], "max_datagram", .environment("STARLING_MAX_DATAGRAM"),
+                #"must be an integer, not "big""#
+            ),
             ("max_key_bytes = 0", [:], [:], "max_key_bytes", file, "must be between 1 and 65535, not 0"),
             ("max_value_bytes = 99999999999", [:], [:], "max_value_bytes", file, "must be between 1 and"),
             (#"max_clock_offset = "60""#, [:], [:], "max_clock_offset", file, "must be a duration"),
-            (nil, ["STARLING_MAX_CLOCK_OFFSET": "0s"], [:], "max_clock_offset",
-             .environment("STARLING_MAX_CLOCK_OFFSET"), "must be at least 1ms"),
+            (
+                nil, ["STARLING_MAX_CLOCK_OFFSET": "0s"], [:], "max_clock_offset",
+                .environment("STARLING_MAX_CLOCK_OFFSET"), "must be at least 1ms"
+            ),
             ("max_body_bytes = 10", [:], [:], "max_body_bytes", file, "must be between 1024 and"),
-            (nil, [:], ["round_interval": .unparsed("1.5s")], "round_interval", .flag("--round-interval"),
-             "must be a duration"),
+            (
+                nil, [:], ["round_interval": .unparsed("1.5s")], "round_interval", .flag("--round-interval"),
+                "must be a duration"
+            ),
             (nil, [:], ["ack_timeout": .unparsed("-1s")], "ack_timeout", .flag("--ack-timeout"), "must be a duration"),
             (#"digest_interval = "10 s""#, [:], [:], "digest_interval", file, "must be a duration"),
-            (nil, ["STARLING_PROBE_INTERVAL": "5x"], [:], "probe_interval",
-             .environment("STARLING_PROBE_INTERVAL"), "must be a duration"),
+            (
+                nil, ["STARLING_PROBE_INTERVAL": "5x"], [:], "probe_interval",
+                .environment("STARLING_PROBE_INTERVAL"), "must be a duration"
+            ),
             (#"probe_timeout = "1s""#, [:], [:], "probe_timeout", file, "must be below probe_interval (1s), not 1s"),
-            (nil, [:], ["suspicion_timeout": .unparsed("0ms")], "suspicion_timeout", .flag("--suspicion-timeout"),
-             "must be at least 1ms"),
+            (
+                nil, [:], ["suspicion_timeout": .unparsed("0ms")], "suspicion_timeout", .flag("--suspicion-timeout"),
+                "must be at least 1ms"
+            ),
             (#"tombstone_grace = "-1h""#, [:], [:], "tombstone_grace", file, "must be a duration"),
-            (nil, ["STARLING_LOG_LEVEL": "loud"], [:], "log_level", .environment("STARLING_LOG_LEVEL"),
-             "must be one of trace, debug, info, notice, warning, error, critical"),
+            (
+                nil, ["STARLING_LOG_LEVEL": "loud"], [:], "log_level", .environment("STARLING_LOG_LEVEL"),
+                "must be one of trace, debug, info, notice, warning, error, critical"
+            ),
             (#"policy_file = "nowhere.toml""#, [:], [:], "policy_file", file, "cannot read nowhere.toml"),
             (#"policy_file = "keys""#, [:], [:], "policy_file", file, "keys: "),
-            (nil, [:], ["config": .unparsed("missing.toml")], "config", .flag("--config"),
-             "cannot read missing.toml: no such file"),
+            (
+                nil, [:], ["config": .unparsed("missing.toml")], "config", .flag("--config"),
+                "cannot read missing.toml: no such file"
+            ),
             (nil, ["STARLING_CONFIG": ""], [:], "config", .environment("STARLING_CONFIG"), "must not be empty"),
             ("http = ", [:], [:], "config", .flag("--config"), "starling.toml is not valid TOML"),
         ]
@@ -430,7 +456,8 @@ struct ConfigTests {
         #expect(try resolve(environment: ["STARLING_REINITIALIZE": "1"]).nodeSettings.storage.reinitialize)
         let flag = try resolve(flags: try Serve.parse(["--reinitialize"]).givenFlags())
         #expect(flag.nodeSettings.storage.reinitialize && flag.origin(of: "reinitialize") == .flag("--reinitialize"))
-        let overridden = try resolve(toml: "reinitialize = true", flags: try Serve.parse(["--no-reinitialize"]).givenFlags())
+        let overridden = try resolve(
+            toml: "reinitialize = true", flags: try Serve.parse(["--no-reinitialize"]).givenFlags())
         #expect(!overridden.nodeSettings.storage.reinitialize)
         let unchecked = try resolve(flags: try Serve.parse(["--no-check-on-open"]).givenFlags())
         #expect(!unchecked.nodeSettings.storage.checkOnOpen)

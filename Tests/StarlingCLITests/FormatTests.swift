@@ -1,10 +1,10 @@
 import Starling
 import StarlingClient
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 @testable import StarlingCLI
-import StarlingTestKit
 
 /// The human-readable text and the `--json` results of every kind of result, and how they
 /// become standard output, standard error and the exit status.
@@ -95,7 +95,9 @@ import StarlingTestKit
         #expect(ClientFormat.cluster(ClusterStatus(id: "a1", members: [])) == "node a1\nno other members")
         let json = cluster.json.description
         #expect(json.contains(#""lag_millis":40,"lag_seconds":0.04,"lag_seq":3,"last_ack":null"#), "\(json)")
-        #expect(json.contains(#""address":"10.0.0.1:7946","id":"a1""#), "the answering node's address, as the API has it: \(json)")
+        #expect(
+            json.contains(#""address":"10.0.0.1:7946","id":"a1""#),
+            "the answering node's address, as the API has it: \(json)")
     }
 
     @Test func outputPrintsJSONOrTextAndErrorsOnStandardError() {

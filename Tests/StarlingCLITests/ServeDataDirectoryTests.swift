@@ -44,9 +44,10 @@ import Testing
         second.kill(SIGTERM)
         #expect(second.waitForExit() == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        let aside = try #require(files.first {
-            $0.hasPrefix("starling.db.aside-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
-        }, "\(files)")
+        let aside = try #require(
+            files.first {
+                $0.hasPrefix("starling.db.aside-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
+            }, "\(files)")
         #expect(try FileManager.default.attributesOfItem(atPath: directory.appending(aside))[.size] as? Int == 0)
         #expect(files.contains { $0.hasPrefix("node.id.aside-") })
     }

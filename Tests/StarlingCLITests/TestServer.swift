@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 import Starling
-import StarlingCore
 import StarlingClient
-@testable import StarlingHTTP
+import StarlingCore
 import StarlingTestKit
 import Testing
 
 @testable import StarlingCLI
+@testable import StarlingHTTP
 
 /// A real peer (`StarlingServer`, what `starling serve` runs) with a fresh data directory, its HTTP
 /// API and gossip on `127.0.0.1` and ports the system picked, and no other members.
@@ -27,10 +27,12 @@ struct TestServer: Sendable {
     ) async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let server = try await StarlingServer.start(configuration(directory, stores: stores), logger: TestNode.quietLogger)
+        let server = try await StarlingServer.start(
+            configuration(directory, stores: stores), logger: TestNode.quietLogger)
         do {
             let store = try server.node.store("default")
-            try await body(TestServer(
+            try await body(
+                TestServer(
                     endpoint: "http://127.0.0.1:\(server.httpPort)", node: server.node, store: store,
                     gossipAddress: server.replication.boundAddress.description))
             await server.shutdown()

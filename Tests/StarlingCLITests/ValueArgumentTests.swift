@@ -1,9 +1,9 @@
 import ArgumentParser
 import StarlingCore
+import StarlingTestKit
 import Testing
 
 @testable import StarlingCLI
-import StarlingTestKit
 
 /// VALUE is JSON when it parses as JSON, else the string itself; `mset` pairs split at the first `=`.
 @Suite(.showsLogsOnFailure) struct ValueArgumentTests {

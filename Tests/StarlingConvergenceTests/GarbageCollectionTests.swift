@@ -89,7 +89,9 @@ import Testing
         try await cluster.write(on: b) { try await $0.delete("x") }
         await cluster.advance(by: 20_000)
         // B must not have purged past what it holds of A's feed.
-        if let horizon = b.node?.purgeHorizon, let stampOfK = try a.node?.changes(after: 0, limit: 100).first(where: { $0.key == "k" }) {
+        if let horizon = b.node?.purgeHorizon,
+            let stampOfK = try a.node?.changes(after: 0, limit: 100).first(where: { $0.key == "k" })
+        {
             #expect(horizon <= stampOfK.register.stamp.hlc, "the horizon never passes a write B has not received")
         }
         cluster.network.heal()

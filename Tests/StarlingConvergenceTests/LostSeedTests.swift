@@ -23,7 +23,8 @@ import Testing
     static let a = 0, b = 1, c = 2
 
     /// Whether `peer` sees every one of `others` alive.
-    static func sees(_ peer: SimulatedCluster.Peer, alive others: [SimulatedCluster.Peer], in cluster: SimulatedCluster) async
+    static func sees(_ peer: SimulatedCluster.Peer, alive others: [SimulatedCluster.Peer], in cluster: SimulatedCluster)
+        async
         -> Bool
     {
         guard let engine = peer.engine else { return false }
@@ -75,7 +76,9 @@ import Testing
             try await cluster.start(peer)
         }
         let met = await advance(cluster, upTo: 10_000) {
-            let (atB, atC) = (await sees(peerB, alive: [peerA], in: cluster), await sees(peerC, alive: [peerA], in: cluster))
+            let (atB, atC) = (
+                await sees(peerB, alive: [peerA], in: cluster), await sees(peerC, alive: [peerA], in: cluster)
+            )
             return atB && atC
         }
         guard met else { return "B and C did not both meet A within 10 s" }
@@ -87,7 +90,9 @@ import Testing
         case .crash: await cluster.crash(peerA)
         }
         let pairAlive = {
-            let (atB, atC) = (await sees(peerB, alive: [peerC], in: cluster), await sees(peerC, alive: [peerB], in: cluster))
+            let (atB, atC) = (
+                await sees(peerB, alive: [peerC], in: cluster), await sees(peerC, alive: [peerB], in: cluster)
+            )
             return atB && atC
         }
         switch fault {

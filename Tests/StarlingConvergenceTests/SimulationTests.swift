@@ -30,7 +30,9 @@ import Testing
         await cluster.advance(by: 2_000)
         let entries = (0..<300).map { ("key-\($0)", JSONValue.string(String(repeating: "v", count: 40))) }
         try await cluster.write(on: cluster.peers[0]) { try await $0.mset(Dictionary(uniqueKeysWithValues: entries)) }
-        try await cluster.write(on: cluster.peers[1]) { try await $0.set("big", .string(String(repeating: "x", count: 20_000))) }
+        try await cluster.write(on: cluster.peers[1]) {
+            try await $0.set("big", .string(String(repeating: "x", count: 20_000)))
+        }
         await cluster.advance(by: 2_000)
         try await cluster.start(cluster.peers[2])
         #expect(try await cluster.runUntilConverged(limitMillis: 30_000) != nil)
@@ -49,7 +51,9 @@ import Testing
         await cluster.advance(by: 1_000)  // lets progress reach disk
         await cluster.crash(cluster.peers[2])
         for index in 0..<50 {
-            try await cluster.write(on: cluster.peers[index % 2]) { try await $0.set("while-down-\(index)", .integer(Int64(index))) }
+            try await cluster.write(on: cluster.peers[index % 2]) {
+                try await $0.set("while-down-\(index)", .integer(Int64(index)))
+            }
         }
         await cluster.advance(by: 2_000)
         try await cluster.start(cluster.peers[2])
@@ -164,7 +168,9 @@ import Testing
     static func chaos(seed: UInt64) async throws -> String {
         var rng = SeededGenerator(seed: seed)
         // Mostly small clusters, sometimes up to 16 peers.
-        let count = Int.random(in: 0..<5, using: &rng) == 0 ? Int.random(in: 7...16, using: &rng) : Int.random(in: 2...6, using: &rng)
+        let count =
+            Int.random(in: 0..<5, using: &rng) == 0
+            ? Int.random(in: 7...16, using: &rng) : Int.random(in: 2...6, using: &rng)
         var settings = SimulatedCluster.defaultSettings
         if Bool.random(using: &rng) {
             // Aggressive garbage collection: the ledger then checks it never costs a write.
@@ -191,7 +197,9 @@ import Testing
             switch Int.random(in: 0..<20, using: &rng) {
             case 0 where count > 2:
                 let cut = Int.random(in: 1..<count, using: &rng)
-                cluster.network.partition([Array(cluster.peers[..<cut].map(\.address)), Array(cluster.peers[cut...].map(\.address))])
+                cluster.network.partition([
+                    Array(cluster.peers[..<cut].map(\.address)), Array(cluster.peers[cut...].map(\.address)),
+                ])
             case 1:
                 cluster.network.heal()
             case 2 where count > 2:
@@ -214,7 +222,9 @@ import Testing
         if ProcessInfo.processInfo.environment["STARLING_DEBUG"] != nil {
             for peer in cluster.peers {
                 let stats = await peer.engine!.statistics
-                print("DEBUG peer \(peer.index) stale=\(stats.staleWritesDropped) purged=\(stats.tombstonesPurged) horizon=\(String(describing: peer.node!.purgeHorizon))")
+                print(
+                    "DEBUG peer \(peer.index) stale=\(stats.staleWritesDropped) purged=\(stats.tombstonesPurged) horizon=\(String(describing: peer.node!.purgeHorizon))"
+                )
             }
         }
         let fingerprint = try cluster.fingerprint()
@@ -232,7 +242,9 @@ struct WriteLedger {
     /// Deleted keys (never written again) with the version of their tombstone.
     var deleted: [String: String] = [:]
 
-    mutating func randomWrite(on peer: SimulatedCluster.Peer, in cluster: SimulatedCluster, step: Int, using rng: inout SeededGenerator) async throws {
+    mutating func randomWrite(
+        on peer: SimulatedCluster.Peer, in cluster: SimulatedCluster, step: Int, using rng: inout SeededGenerator
+    ) async throws {
         switch Int.random(in: 0..<5, using: &rng) {
         case 4:
             // Keys with a TTL: only convergence is checked for them.
@@ -270,13 +282,15 @@ struct WriteLedger {
             #expect(entry != nil && entry!.version >= newest, "seed \(seed) peer \(peer): \(key) lost write \(newest)")
         }
         for (key, total) in increments {
-            #expect(try store.get(key) == .integer(total), "seed \(seed) peer \(peer): counter \(key) should be \(total)")
+            #expect(
+                try store.get(key) == .integer(total), "seed \(seed) peer \(peer): counter \(key) should be \(total)")
         }
         // A deleted key stays deleted unless a write stamped later (a concurrent one, on a peer
         // whose clock ran ahead) supersedes the tombstone: nothing older resurrects it.
         for (key, tombstone) in deleted {
             let survivor = try store.entry(key)
-            #expect(survivor == nil || survivor!.version > tombstone, "seed \(seed) peer \(peer): deleted \(key) came back")
+            #expect(
+                survivor == nil || survivor!.version > tombstone, "seed \(seed) peer \(peer): deleted \(key) came back")
         }
     }
 }

@@ -1,6 +1,6 @@
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite(.showsLogsOnFailure) struct CounterTests {
     let a = NodeID(rawValue: 1)
@@ -34,7 +34,8 @@ import StarlingTestKit
     }
 
     @Test func incrementsMadeBeforeExpiryDieWithTheKeyAndLaterOnesCountFromZero() throws {
-        let base = Register(stamp: Stamp(hlc: hlc(5), origin: a), content: .value(EncodedValue(integer: 10)), expiresAt: 100)
+        let base = Register(
+            stamp: Stamp(hlc: hlc(5), origin: a), content: .value(EncodedValue(integer: 10)), expiresAt: 100)
         let before = try #require(base.incremented(by: 5, origin: a, hlc: hlc(50), nowMillis: 50))
         #expect(before.value == 15)
         #expect(value(before.register, at: 99) == 15)

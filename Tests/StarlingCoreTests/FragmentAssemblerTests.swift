@@ -1,7 +1,8 @@
 import NIOCore
-@testable import StarlingCore
 import StarlingTestKit
 import Testing
+
+@testable import StarlingCore
 
 @Suite(.showsLogsOnFailure) struct FragmentAssemblerTests {
     let cluster: UInt64 = 0xC1
@@ -12,8 +13,11 @@ import Testing
         let value = EncodedValue(canonicalBytes: Array(repeating: UInt8(ascii: "9"), count: valueBytes))
         let stamp = Stamp(hlc: HybridTimestamp(rawValue: 1 << 40), origin: sender)
         let register = Register(stamp: stamp, content: .value(value))
-        let envelope = Envelope(clusterID: cluster, sender: sender, message: .delta(Delta(
-            after: 0, through: 1, entries: [DeltaEntry(store: "default", key: "big", register: register)])))
+        let envelope = Envelope(
+            clusterID: cluster, sender: sender,
+            message: .delta(
+                Delta(
+                    after: 0, through: 1, entries: [DeltaEntry(store: "default", key: "big", register: register)])))
         return (envelope, RandomEnvelopes.encoded(envelope))
     }
 
@@ -32,21 +36,25 @@ import Testing
     }
 
     func fragments(of bytes: [UInt8], id: UInt32 = 1, maxDatagram: Int = 1_200) throws -> [Fragment] {
-        try datagrams(Fragmenter.fragments(
-            of: bytes, messageID: id, clusterID: cluster, sender: sender, maxDatagram: maxDatagram)).map(\.fragment)
+        try datagrams(
+            Fragmenter.fragments(
+                of: bytes, messageID: id, clusterID: cluster, sender: sender, maxDatagram: maxDatagram)
+        ).map(\.fragment)
     }
 
     @Test func everyFragmentFitsTheDatagramBudget() throws {
         let message = bigMessage(valueBytes: 256 * 1024)
-        let pieces = try datagrams(Fragmenter.fragments(
-            of: message.bytes, messageID: 9, clusterID: cluster, sender: sender, maxDatagram: 1_200))
+        let pieces = try datagrams(
+            Fragmenter.fragments(
+                of: message.bytes, messageID: 9, clusterID: cluster, sender: sender, maxDatagram: 1_200))
         #expect(pieces.count == (message.bytes.count + 1_167) / 1_168)
         #expect(pieces.allSatisfy { $0.bytes <= 1_200 }, "largest: \(pieces.map(\.bytes).max() ?? 0)")
         #expect(pieces.dropLast().allSatisfy { $0.bytes == 1_200 }, "fragments use the whole budget")
         for maxDatagram in [40, 100, 1_164, 9_000, 65_000, 70_000] {
-            let sized = try datagrams(Fragmenter.fragments(
-                of: Array(message.bytes.prefix(100_000)), messageID: 9, clusterID: cluster, sender: sender,
-                maxDatagram: maxDatagram))
+            let sized = try datagrams(
+                Fragmenter.fragments(
+                    of: Array(message.bytes.prefix(100_000)), messageID: 9, clusterID: cluster, sender: sender,
+                    maxDatagram: maxDatagram))
             #expect(!sized.isEmpty)
             #expect(sized.allSatisfy { $0.bytes <= maxDatagram }, "maxDatagram \(maxDatagram)")
             #expect(sized.map(\.fragment.payload).joined().elementsEqual(message.bytes.prefix(100_000)))
@@ -233,4 +241,3 @@ import Testing
         #expect(assembler.pendingBytes <= 64 * 100)
     }
 }
-

@@ -1,6 +1,6 @@
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite(.showsLogsOnFailure) struct HybridLogicalClockTests {
     @Test func issuesWallTimeWhenTheWallClockMovesForward() {

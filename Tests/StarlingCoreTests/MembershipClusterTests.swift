@@ -1,6 +1,6 @@
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 /// Many membership machines over the simulated network (``MembershipSimulator``).
 @Suite(.showsLogsOnFailure) struct MembershipClusterTests {

@@ -40,7 +40,9 @@ import Testing
             simulator.run(until: at)
             simulator.start(index)
         }
-        let met = simulator.run(until: 10_000) { $0.status(of: a, at: b) == .alive && $0.status(of: a, at: c) == .alive }
+        let met = simulator.run(until: 10_000) {
+            $0.status(of: a, at: b) == .alive && $0.status(of: a, at: c) == .alive
+        }
         guard met != nil else { return "B and C did not both meet A within 10 s" }
         let delay = Int64.random(in: 0...1_500, using: &random)
         simulator.run(until: simulator.now + delay)
@@ -82,7 +84,8 @@ import Testing
         }
         let healedAt = simulator.now
         guard simulator.run(until: healedAt + 15_000, stopWhen: { $0.allAlive(pair) }) != nil else {
-            let views = "B sees C \(describe(simulator.status(of: c, at: b))), C sees B \(describe(simulator.status(of: b, at: c)))"
+            let views =
+                "B sees C \(describe(simulator.status(of: c, at: b))), C sees B \(describe(simulator.status(of: b, at: c)))"
             return "\(context)\(faultContext): not alive to each other 15 s later: \(views)"
         }
         simulator.run(until: simulator.now + 100_000)

@@ -145,7 +145,10 @@ struct MembershipSimulator {
         return condition(self) ? now : nil
     }
 
-    enum Event { case deliver(Int), tick(Int) }
+    enum Event {
+        case deliver(Int)
+        case tick(Int)
+    }
 
     func nextEvent() -> (Int64, Event)? {
         var best: (Int64, Int, Event)?
@@ -172,7 +175,9 @@ struct MembershipSimulator {
                 peers[index].nextTickMillis = now + after
             case .memberChanged(let update):
                 peers[index].changes.append((now, directive))
-                if update.status == .alive || update.status == .suspect, !peers[index].persisted.contains(update.address) {
+                if update.status == .alive || update.status == .suspect,
+                    !peers[index].persisted.contains(update.address)
+                {
                     peers[index].persisted.append(update.address)
                 }
             case .memberRemoved:

@@ -1,6 +1,6 @@
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 /// Drives single membership machines by hand, message by message.
 @Suite(.showsLogsOnFailure) struct MembershipTests {

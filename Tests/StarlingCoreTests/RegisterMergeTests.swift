@@ -41,7 +41,8 @@ import Testing
         let old = Register(
             stamp: Stamp(hlc: HybridTimestamp(rawValue: 10), origin: origin), content: .value(EncodedValue(integer: 1)),
             increments: [origin: CounterSlot(total: 4, hlc: HybridTimestamp(rawValue: 20))])
-        let set = Register(stamp: Stamp(hlc: HybridTimestamp(rawValue: 11), origin: origin), content: .value(EncodedValue(integer: 0)))
+        let set = Register(
+            stamp: Stamp(hlc: HybridTimestamp(rawValue: 11), origin: origin), content: .value(EncodedValue(integer: 0)))
         #expect(old.merged(with: set) == set)
         #expect(set.merged(with: old) == set)
     }
@@ -58,8 +59,10 @@ import Testing
 
     @Test func applyDropsWritesOlderThanTheRangeTombstone() {
         let clear = Stamp(hlc: HybridTimestamp(rawValue: 100), origin: NodeID(rawValue: 1))
-        let older = Register(stamp: Stamp(hlc: HybridTimestamp(rawValue: 99), origin: NodeID(rawValue: 9)), content: .tombstone)
-        let newer = Register(stamp: Stamp(hlc: HybridTimestamp(rawValue: 101), origin: NodeID(rawValue: 9)), content: .tombstone)
+        let older = Register(
+            stamp: Stamp(hlc: HybridTimestamp(rawValue: 99), origin: NodeID(rawValue: 9)), content: .tombstone)
+        let newer = Register(
+            stamp: Stamp(hlc: HybridTimestamp(rawValue: 101), origin: NodeID(rawValue: 9)), content: .tombstone)
         #expect(Register.apply(older, to: nil, clearedBefore: clear) == .unchanged)
         #expect(Register.apply(newer, to: nil, clearedBefore: clear) == .replace(newer))
         #expect(Register.apply(newer, to: newer, clearedBefore: clear) == .unchanged)

@@ -1,6 +1,6 @@
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite(.showsLogsOnFailure) struct ReplicatorTests {
     let peer = NodeID(rawValue: 2)
@@ -23,7 +23,8 @@ import StarlingTestKit
         #expect(replicator.isCaughtUp(peer))
         let idle = replicator.tick(nowMillis: due + 2)
         #expect(idle.contains(.sendDigest(to: peer)), "still due, now that it holds everything")
-        #expect(!replicator.tick(nowMillis: due + 3).contains(.sendDigest(to: peer)), "then not again before the interval")
+        #expect(
+            !replicator.tick(nowMillis: due + 3).contains(.sendDigest(to: peer)), "then not again before the interval")
     }
 
     @Test func anOverdueDigestGoesAheadWithAMemberStillBehind() {
@@ -102,7 +103,9 @@ import StarlingTestKit
         _ = replicator.received(delta, from: peer, ownClock: clock)
         _ = replicator.deltaApplied(delta, from: peer, ownClock: clock)
         #expect(replicator.completeThrough(ownClock: clock) == HybridTimestamp(physicalMillis: 900, logical: 0))
-        _ = replicator.received(DeltaAck(through: 0, completeThrough: HybridTimestamp(physicalMillis: 800, logical: 0)), from: peer, nowMillis: 1)
+        _ = replicator.received(
+            DeltaAck(through: 0, completeThrough: HybridTimestamp(physicalMillis: 800, logical: 0)), from: peer,
+            nowMillis: 1)
         #expect(replicator.stableHorizon(ownClock: clock) == HybridTimestamp(physicalMillis: 800, logical: 0))
         var alone = Replicator(head: 0, standalone: true, randomSeed: 1)
         _ = alone.membersChanged(live: [], known: [], nowMillis: 0)
@@ -173,10 +176,13 @@ import StarlingTestKit
             _ = deliver(Delta(after: after, through: after + 1, entries: []), to: &replicator)
         }
         #expect(replicator.progress[peer]?.heldRanges.map(\.after) == [10, 20, 30, 40])
-        #expect(applies(deliver(Delta(after: 50, through: 51, entries: []), to: &replicator)), "forgotten: applied again")
+        #expect(
+            applies(deliver(Delta(after: 50, through: 51, entries: []), to: &replicator)), "forgotten: applied again")
         #expect(!applies(deliver(Delta(after: 40, through: 41, entries: []), to: &replicator)))
         _ = deliver(Delta(after: 60, through: 61, entries: []), to: &replicator)
-        #expect(replicator.progress[peer]?.heldRanges.map(\.after) == [10, 20, 30, 40], "a new highest range is the one dropped")
+        #expect(
+            replicator.progress[peer]?.heldRanges.map(\.after) == [10, 20, 30, 40],
+            "a new highest range is the one dropped")
     }
 
     // MARK: Fast retransmit (sender)
@@ -312,14 +318,16 @@ import StarlingTestKit
                     directives = replicator.received(ack, from: member, nowMillis: now)
                 default:
                     let after = Int64(random.next() % 100)
-                    directives = deliver(Delta(after: after, through: after + 5, entries: []), from: member, to: &replicator)
+                    directives = deliver(
+                        Delta(after: after, through: after + 5, entries: []), from: member, to: &replicator)
                 }
                 #expect(scheduled(directives).isEmpty, "only ticks schedule ticks (step \(step), seed 7)")
             }
             // Most sends happen; some are lost before the shell reports them.
             if random.next() % 5 != 0 {
                 for case .sendDelta(let to, let after) in directives where after < replicator.head {
-                    replicator.deltaSent(to: to, after: after, through: min(replicator.head, after + 10), nowMillis: now)
+                    replicator.deltaSent(
+                        to: to, after: after, through: min(replicator.head, after + 10), nowMillis: now)
                 }
             }
         }

@@ -32,8 +32,9 @@ import Testing
     func register(
         _ content: Register.Content, expiresAt: Int64? = nil, increments: [NodeID: CounterSlot] = [:]
     ) -> Register {
-        Register(stamp: Stamp(hlc: HybridTimestamp(rawValue: 77), origin: sender), content: content,
-                 expiresAt: expiresAt, increments: increments)
+        Register(
+            stamp: Stamp(hlc: HybridTimestamp(rawValue: 77), origin: sender), content: content,
+            expiresAt: expiresAt, increments: increments)
     }
 
     func value(_ text: String) -> Register.Content { .value(EncodedValue(canonicalBytes: Array(text.utf8))) }
@@ -50,16 +51,20 @@ import Testing
         let address = PeerAddress(host: "0.0.0.0", port: 0)
         let messages: [Message] = [
             .ping(Ping(probeID: 0, senderAddress: address, senderIncarnation: 0, gossip: [])),
-            .pingRequest(PingRequest(
-                probeID: 0, target: .none, targetAddress: address, senderAddress: address, senderIncarnation: 0,
-                gossip: [])),
+            .pingRequest(
+                PingRequest(
+                    probeID: 0, target: .none, targetAddress: address, senderAddress: address, senderIncarnation: 0,
+                    gossip: [])),
             .ack(Ack(probeID: 0, target: .none, targetIncarnation: 0, senderAddress: address, gossip: [])),
             .delta(Delta(after: 0, through: 0, entries: [], repair: true)),
             .digest(Digest(hashes: [], reply: false)),
             .fragment(Fragment(messageID: 0, index: 0, count: 1, payload: [])),
-            .delta(Delta(after: 0, through: 0, entries: [
-                DeltaEntry(store: "", key: "", register: register(.value(EncodedValue(canonicalBytes: [])))),
-            ])),
+            .delta(
+                Delta(
+                    after: 0, through: 0,
+                    entries: [
+                        DeltaEntry(store: "", key: "", register: register(.value(EncodedValue(canonicalBytes: []))))
+                    ])),
         ]
         for message in messages {
             #expect(try roundTrip(envelope(message)) == envelope(message))
@@ -72,9 +77,11 @@ import Testing
             NodeID(rawValue: .max): CounterSlot(total: .max, hlc: HybridTimestamp(rawValue: .max)),
         ]
         for extreme in [Int64.min, .max, 0, -1] {
-            let entry = DeltaEntry(store: "s", key: "k", register: Register(
-                stamp: Stamp(hlc: HybridTimestamp(rawValue: .max), origin: NodeID(rawValue: .max)),
-                content: .tombstone, expiresAt: extreme, increments: slots))
+            let entry = DeltaEntry(
+                store: "s", key: "k",
+                register: Register(
+                    stamp: Stamp(hlc: HybridTimestamp(rawValue: .max), origin: NodeID(rawValue: .max)),
+                    content: .tombstone, expiresAt: extreme, increments: slots))
             let message = Message.delta(Delta(after: extreme, through: extreme, entries: [entry]))
             #expect(try roundTrip(envelope(message)) == envelope(message))
             let ack = envelope(.deltaAck(DeltaAck(through: extreme)))
@@ -90,14 +97,16 @@ import Testing
         let longestUnicode = String(repeating: "\u{1F426}", count: 65_535 / 4) + "abc"  // 4-byte scalars
         #expect(longestUnicode.utf8.count == 65_535)
         let address = PeerAddress(host: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", port: .max)
-        let ping = Message.ping(Ping(
-            probeID: .max, senderAddress: address, senderIncarnation: .max,
-            gossip: [MemberUpdate(id: sender, address: address, incarnation: 1, status: .left)]))
+        let ping = Message.ping(
+            Ping(
+                probeID: .max, senderAddress: address, senderIncarnation: .max,
+                gossip: [MemberUpdate(id: sender, address: address, incarnation: 1, status: .left)]))
         #expect(try roundTrip(envelope(ping)) == envelope(ping))
         // The longest strings are no addresses: refused as names.
         for host in [longest, longestUnicode] {
-            let named = Message.ping(Ping(
-                probeID: 1, senderAddress: PeerAddress(host: host, port: 1), senderIncarnation: 0, gossip: []))
+            let named = Message.ping(
+                Ping(
+                    probeID: 1, senderAddress: PeerAddress(host: host, port: 1), senderIncarnation: 0, gossip: []))
             #expect(failure(RandomEnvelopes.encoded(envelope(named))) == .hostName)
         }
         let entry = DeltaEntry(store: longest, key: longestUnicode, register: register(value("1")))
@@ -105,22 +114,28 @@ import Testing
         #expect(try roundTrip(envelope(delta)) == envelope(delta))
         let digest = Message.digest(Digest(hashes: (0..<65_535).map { UInt64($0) }, reply: true))
         #expect(try roundTrip(envelope(digest)) == envelope(digest))
-        let fragment = Message.fragment(Fragment(
-            messageID: .max, index: .max - 1, count: .max, payload: Array(repeating: 0xAB, count: 65_535)))
+        let fragment = Message.fragment(
+            Fragment(
+                messageID: .max, index: .max - 1, count: .max, payload: Array(repeating: 0xAB, count: 65_535)))
         #expect(try roundTrip(envelope(fragment)) == envelope(fragment))
     }
 
     @Test func largeValuesRoundTripUpToTheLimit() throws {
         let bytes = Array(repeating: UInt8(ascii: "7"), count: WireFormat.maxValueBytes)
-        let delta = Message.delta(Delta(after: 0, through: 1, entries: [
-            DeltaEntry(store: "s", key: "big", register: register(.value(EncodedValue(canonicalBytes: bytes)))),
-        ]))
+        let delta = Message.delta(
+            Delta(
+                after: 0, through: 1,
+                entries: [
+                    DeltaEntry(store: "s", key: "big", register: register(.value(EncodedValue(canonicalBytes: bytes))))
+                ]))
         #expect(try roundTrip(envelope(delta)) == envelope(delta))
     }
 
     @Test func unicodeKeysKeepTheirExactBytes() throws {
         // Canonically equivalent strings are equal as Swift strings; the wire keeps each one's bytes.
-        let keys = ["caf\u{E9}", "cafe\u{301}", "\u{65E5}\u{672C}", "\u{1F1EB}\u{1F1F7}", "nul\u{0}byte", "\u{FEFF}bom"]
+        let keys = [
+            "caf\u{E9}", "cafe\u{301}", "\u{65E5}\u{672C}", "\u{1F1EB}\u{1F1F7}", "nul\u{0}byte", "\u{FEFF}bom",
+        ]
         for key in keys {
             let entry = DeltaEntry(store: "\u{1F426}", key: key, register: register(.tombstone))
             let encoded = RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 0, entries: [entry]))))
@@ -136,12 +151,13 @@ import Testing
     }
 
     @Test func counterSlotsAreWrittenInAscendingOriginOrder() {
-        let slots = Dictionary(uniqueKeysWithValues: (1...50).map {
-            (
-                NodeID(rawValue: UInt64($0) &* 0x9E37_79B9_7F4A_7C15),
-                CounterSlot(total: Int64($0), hlc: HybridTimestamp(rawValue: 1))
-            )
-        })
+        let slots = Dictionary(
+            uniqueKeysWithValues: (1...50).map {
+                (
+                    NodeID(rawValue: UInt64($0) &* 0x9E37_79B9_7F4A_7C15),
+                    CounterSlot(total: Int64($0), hlc: HybridTimestamp(rawValue: 1))
+                )
+            })
         let entry = DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots))
         let message = Message.delta(Delta(after: 0, through: 0, entries: [entry]))
         var buffer = ByteBuffer(bytes: RandomEnvelopes.encoded(envelope(message)))
@@ -176,18 +192,27 @@ import Testing
     // MARK: Every error reason
 
     var pingBytes: [UInt8] {
-        RandomEnvelopes.encoded(envelope(.ping(Ping(
-            probeID: 1, senderAddress: PeerAddress(host: "10.0.0.3", port: 9), senderIncarnation: 2,
-            gossip: [
-                MemberUpdate(id: sender, address: PeerAddress(host: "::1", port: 1), incarnation: 0, status: .alive),
-            ]))))
+        RandomEnvelopes.encoded(
+            envelope(
+                .ping(
+                    Ping(
+                        probeID: 1, senderAddress: PeerAddress(host: "10.0.0.3", port: 9), senderIncarnation: 2,
+                        gossip: [
+                            MemberUpdate(
+                                id: sender, address: PeerAddress(host: "::1", port: 1), incarnation: 0, status: .alive)
+                        ]))))
     }
 
     /// A delta of one entry `s`/`k` holding the value `1`: value length at offset 72, repair flag at 38.
     var deltaBytes: [UInt8] {
-        RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 1, entries: [
-            DeltaEntry(store: "s", key: "k", register: register(value("1"))),
-        ]))))
+        RandomEnvelopes.encoded(
+            envelope(
+                .delta(
+                    Delta(
+                        after: 0, through: 1,
+                        entries: [
+                            DeltaEntry(store: "s", key: "k", register: register(value("1")))
+                        ]))))
     }
 
     @Test func badMagic() {
@@ -279,9 +304,14 @@ import Testing
             a: CounterSlot(total: 1, hlc: HybridTimestamp(rawValue: 1)),
             b: CounterSlot(total: 2, hlc: HybridTimestamp(rawValue: 2)),
         ]
-        var unordered = RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 0, entries: [
-            DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots)),
-        ]))))
+        var unordered = RandomEnvelopes.encoded(
+            envelope(
+                .delta(
+                    Delta(
+                        after: 0, through: 0,
+                        entries: [
+                            DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots))
+                        ]))))
         // Slots start after the tombstone register head: 22+8+8+1+8+2 + 3+3 + 8+8+1+1 + 2 = 75; 25 bytes each.
         let first = Array(unordered[75..<100])
         let second = Array(unordered[100..<125])
@@ -291,9 +321,14 @@ import Testing
         var duplicate = unordered
         duplicate[75..<125] = (first + first)[...]
         #expect(failure(duplicate) == .malformed, "duplicate slot origin")
-        var flag = RandomEnvelopes.encoded(envelope(.delta(Delta(after: 0, through: 0, entries: [
-            DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: [a: slots[a]!])),
-        ]))))
+        var flag = RandomEnvelopes.encoded(
+            envelope(
+                .delta(
+                    Delta(
+                        after: 0, through: 0,
+                        entries: [
+                            DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: [a: slots[a]!]))
+                        ]))))
         flag[flag.count - 1] = 7
         #expect(failure(flag) == .malformed, "after-expiry flag 7")
     }

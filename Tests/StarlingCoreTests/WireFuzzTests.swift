@@ -14,10 +14,12 @@ enum RandomEnvelopes {
     static func string(using rng: inout SeededGenerator) -> String {
         if Bool.random(using: &rng) { return strings.randomElement(using: &rng)! }
         let length = Int.random(in: 0...24, using: &rng)
-        return String(String.UnicodeScalarView((0..<length).map { _ in
-            let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x24F, 0x4E00...0x4FFF, 0x1F300...0x1F64F]
-            return Unicode.Scalar(UInt32.random(in: ranges.randomElement(using: &rng)!, using: &rng))!
-        }))
+        return String(
+            String.UnicodeScalarView(
+                (0..<length).map { _ in
+                    let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x24F, 0x4E00...0x4FFF, 0x1F300...0x1F64F]
+                    return Unicode.Scalar(UInt32.random(in: ranges.randomElement(using: &rng)!, using: &rng))!
+                }))
     }
 
     static func int64(using rng: inout SeededGenerator) -> Int64 {
@@ -31,7 +33,8 @@ enum RandomEnvelopes {
         if Bool.random(using: &rng) {
             host = (0..<4).map { _ in String(UInt8.random(in: 0 ... .max, using: &rng)) }.joined(separator: ".")
         } else {
-            host = (0..<8).map { _ in String(UInt16.random(in: 0 ... .max, using: &rng), radix: 16) }.joined(separator: ":")
+            host = (0..<8).map { _ in String(UInt16.random(in: 0 ... .max, using: &rng), radix: 16) }.joined(
+                separator: ":")
         }
         return PeerAddress(host: host, port: UInt16.random(in: 0 ... .max, using: &rng))
     }
@@ -50,9 +53,11 @@ enum RandomEnvelopes {
         case 0: content = .tombstone
         case 1: content = .value(EncodedValue(integer: int64(using: &rng)))
         default:
-            content = .value(EncodedValue(canonicalBytes: (0..<Int.random(in: 0...64, using: &rng)).map { _ in
-                UInt8.random(in: 0 ... .max, using: &rng)
-            }))
+            content = .value(
+                EncodedValue(
+                    canonicalBytes: (0..<Int.random(in: 0...64, using: &rng)).map { _ in
+                        UInt8.random(in: 0 ... .max, using: &rng)
+                    }))
         }
         var increments: [NodeID: CounterSlot] = [:]
         for _ in 0..<Int.random(in: 0...3, using: &rng) {
@@ -72,34 +77,42 @@ enum RandomEnvelopes {
     static func message(using rng: inout SeededGenerator) -> Message {
         switch Int.random(in: 0..<7, using: &rng) {
         case 0:
-            return .ping(Ping(
-                probeID: rng.next(), senderAddress: address(using: &rng), senderIncarnation: rng.next(),
-                gossip: gossip(using: &rng)))
+            return .ping(
+                Ping(
+                    probeID: rng.next(), senderAddress: address(using: &rng), senderIncarnation: rng.next(),
+                    gossip: gossip(using: &rng)))
         case 1:
-            return .pingRequest(PingRequest(
-                probeID: rng.next(), target: NodeID(rawValue: rng.next()), targetAddress: address(using: &rng),
-                senderAddress: address(using: &rng), senderIncarnation: rng.next(), gossip: gossip(using: &rng)))
+            return .pingRequest(
+                PingRequest(
+                    probeID: rng.next(), target: NodeID(rawValue: rng.next()), targetAddress: address(using: &rng),
+                    senderAddress: address(using: &rng), senderIncarnation: rng.next(), gossip: gossip(using: &rng)))
         case 2:
-            return .ack(Ack(
-                probeID: rng.next(), target: NodeID(rawValue: rng.next()), targetIncarnation: rng.next(),
-                senderAddress: address(using: &rng), gossip: gossip(using: &rng)))
+            return .ack(
+                Ack(
+                    probeID: rng.next(), target: NodeID(rawValue: rng.next()), targetIncarnation: rng.next(),
+                    senderAddress: address(using: &rng), gossip: gossip(using: &rng)))
         case 3:
-            return .delta(Delta(
-                after: int64(using: &rng), through: int64(using: &rng),
-                entries: (0..<Int.random(in: 0...4, using: &rng)).map { _ in entry(using: &rng) },
-                repair: Bool.random(using: &rng), clock: HybridTimestamp(rawValue: rng.next())))
+            return .delta(
+                Delta(
+                    after: int64(using: &rng), through: int64(using: &rng),
+                    entries: (0..<Int.random(in: 0...4, using: &rng)).map { _ in entry(using: &rng) },
+                    repair: Bool.random(using: &rng), clock: HybridTimestamp(rawValue: rng.next())))
         case 4:
-            return .deltaAck(DeltaAck(through: int64(using: &rng), completeThrough: HybridTimestamp(rawValue: rng.next())))
+            return .deltaAck(
+                DeltaAck(through: int64(using: &rng), completeThrough: HybridTimestamp(rawValue: rng.next())))
         case 5:
-            return .digest(Digest(
-                hashes: (0..<Int.random(in: 0...16, using: &rng)).map { _ in rng.next() },
-                reply: Bool.random(using: &rng)))
+            return .digest(
+                Digest(
+                    hashes: (0..<Int.random(in: 0...16, using: &rng)).map { _ in rng.next() },
+                    reply: Bool.random(using: &rng)))
         default:
             let count = UInt16.random(in: 1 ... .max, using: &rng)
-            return .fragment(Fragment(
-                messageID: UInt32.random(in: 0 ... .max, using: &rng), index: UInt16.random(in: 0..<count, using: &rng),
-                count: count,
-                payload: bytes(Int.random(in: 0...64, using: &rng), using: &rng)))
+            return .fragment(
+                Fragment(
+                    messageID: UInt32.random(in: 0 ... .max, using: &rng),
+                    index: UInt16.random(in: 0..<count, using: &rng),
+                    count: count,
+                    payload: bytes(Int.random(in: 0...64, using: &rng), using: &rng)))
         }
     }
 
@@ -122,7 +135,8 @@ enum RandomEnvelopes {
 /// to the same bytes and decodes again to the same envelope.
 @Suite(.showsLogsOnFailure) struct WireFuzzTests {
     /// The base seed; override with `STARLING_FUZZ_SEED=<n>` to explore, and quote it to replay.
-    static let seed: UInt64 = ProcessInfo.processInfo.environment["STARLING_FUZZ_SEED"].flatMap { UInt64($0) }
+    static let seed: UInt64 =
+        ProcessInfo.processInfo.environment["STARLING_FUZZ_SEED"].flatMap { UInt64($0) }
         ?? 0x5EED_F022_57A2_1146
 
     /// Decodes `bytes`; if that succeeds, checks the canonical round trip. Returns whether it decoded.

@@ -30,43 +30,64 @@ import Testing
 
     /// The fixed envelope of each vector, by file name.
     static let vectors: [String: Message] = [
-        "ping": .ping(Ping(
-            probeID: 42, senderAddress: PeerAddress(host: "10.0.0.1", port: 7946), senderIncarnation: 3,
-            gossip: gossip)),
-        "pingRequest": .pingRequest(PingRequest(
-            probeID: 43, target: peerB, targetAddress: PeerAddress(host: "10.0.0.2", port: 7946),
-            senderAddress: PeerAddress(host: "10.0.0.1", port: 7946), senderIncarnation: 3,
-            gossip: [MemberUpdate(
-                id: peerC, address: PeerAddress(host: "10.0.0.3", port: 7946), incarnation: 9, status: .dead)])),
-        "ack": .ack(Ack(
-            probeID: 42, target: peerB, targetIncarnation: 5, senderAddress: PeerAddress(host: "10.0.0.2", port: 7946),
-            gossip: [])),
-        "delta": .delta(Delta(after: 100, through: 104, entries: [
-            // A value with an expiry.
-            DeltaEntry(store: "default", key: "user:1", register: Register(
-                stamp: Stamp(hlc: hlc(1_700_000_000_000, 1), origin: sender), content: json(#"{"name":"Ada"}"#),
-                expiresAt: 1_700_000_060_000)),
-            // A tombstone.
-            DeltaEntry(store: "default", key: "gone", register: Register(
-                stamp: Stamp(hlc: hlc(1_700_000_000_001), origin: peerB), content: .tombstone)),
-            // A counter: a base value and two origins' increments.
-            DeltaEntry(store: "default", key: "visits", register: Register(
-                stamp: Stamp(hlc: hlc(1_700_000_000_002), origin: sender), content: json("10"),
-                increments: [
-                    peerC: CounterSlot(total: -2, hlc: hlc(1_700_000_000_010), afterExpiry: true),
-                    peerB: CounterSlot(total: 5, hlc: hlc(1_700_000_000_005, 2)),
+        "ping": .ping(
+            Ping(
+                probeID: 42, senderAddress: PeerAddress(host: "10.0.0.1", port: 7946), senderIncarnation: 3,
+                gossip: gossip)),
+        "pingRequest": .pingRequest(
+            PingRequest(
+                probeID: 43, target: peerB, targetAddress: PeerAddress(host: "10.0.0.2", port: 7946),
+                senderAddress: PeerAddress(host: "10.0.0.1", port: 7946), senderIncarnation: 3,
+                gossip: [
+                    MemberUpdate(
+                        id: peerC, address: PeerAddress(host: "10.0.0.3", port: 7946), incarnation: 9, status: .dead)
                 ])),
-            // The store's range tombstone (clear), under the empty key.
-            DeltaEntry(store: "default", key: Register.rangeTombstoneKey, register: Register(
-                stamp: Stamp(hlc: hlc(1_699_999_999_000), origin: peerC), content: .tombstone)),
-            // A Unicode key.
-            DeltaEntry(store: "caf\u{E9}", key: "cl\u{E9}-\u{65E5}\u{672C}-\u{1F426}", register: Register(
-                stamp: Stamp(hlc: hlc(1_700_000_000_003), origin: peerB), content: json(#""bird""#))),
-        ], clock: hlc(1_700_000_000_020, 3))),
+        "ack": .ack(
+            Ack(
+                probeID: 42, target: peerB, targetIncarnation: 5,
+                senderAddress: PeerAddress(host: "10.0.0.2", port: 7946),
+                gossip: [])),
+        "delta": .delta(
+            Delta(
+                after: 100, through: 104,
+                entries: [
+                    // A value with an expiry.
+                    DeltaEntry(
+                        store: "default", key: "user:1",
+                        register: Register(
+                            stamp: Stamp(hlc: hlc(1_700_000_000_000, 1), origin: sender),
+                            content: json(#"{"name":"Ada"}"#),
+                            expiresAt: 1_700_000_060_000)),
+                    // A tombstone.
+                    DeltaEntry(
+                        store: "default", key: "gone",
+                        register: Register(
+                            stamp: Stamp(hlc: hlc(1_700_000_000_001), origin: peerB), content: .tombstone)),
+                    // A counter: a base value and two origins' increments.
+                    DeltaEntry(
+                        store: "default", key: "visits",
+                        register: Register(
+                            stamp: Stamp(hlc: hlc(1_700_000_000_002), origin: sender), content: json("10"),
+                            increments: [
+                                peerC: CounterSlot(total: -2, hlc: hlc(1_700_000_000_010), afterExpiry: true),
+                                peerB: CounterSlot(total: 5, hlc: hlc(1_700_000_000_005, 2)),
+                            ])),
+                    // The store's range tombstone (clear), under the empty key.
+                    DeltaEntry(
+                        store: "default", key: Register.rangeTombstoneKey,
+                        register: Register(
+                            stamp: Stamp(hlc: hlc(1_699_999_999_000), origin: peerC), content: .tombstone)),
+                    // A Unicode key.
+                    DeltaEntry(
+                        store: "caf\u{E9}", key: "cl\u{E9}-\u{65E5}\u{672C}-\u{1F426}",
+                        register: Register(
+                            stamp: Stamp(hlc: hlc(1_700_000_000_003), origin: peerB), content: json(#""bird""#))),
+                ], clock: hlc(1_700_000_000_020, 3))),
         "deltaAck": .deltaAck(DeltaAck(through: 104, completeThrough: hlc(1_700_000_000_015))),
         "digest": .digest(Digest(hashes: [0, 1, 0xDEAD_BEEF_CAFE_BABE, .max], reply: true)),
-        "fragment": .fragment(Fragment(
-            messageID: 7, index: 1, count: 3, payload: Array("STLG fragment payload".utf8))),
+        "fragment": .fragment(
+            Fragment(
+                messageID: 7, index: 1, count: 3, payload: Array("STLG fragment payload".utf8))),
     ]
 
     static func envelope(_ name: String) throws -> Envelope {
@@ -99,7 +120,8 @@ import Testing
 
     @Test(arguments: ["ping", "pingRequest", "ack", "delta", "deltaAck", "digest", "fragment"])
     func versionOneVectorsAreRefusedNamingTheirVersion(name: String) throws {
-        let golden = try Fixtures.bytes(hex: String(contentsOfFile: Fixtures.path("wire/v1/\(name).hex"), encoding: .utf8))
+        let golden = try Fixtures.bytes(
+            hex: String(contentsOfFile: Fixtures.path("wire/v1/\(name).hex"), encoding: .utf8))
         var buffer = ByteBuffer(bytes: golden)
         #expect(golden[4] == 1)
         do {
@@ -112,17 +134,18 @@ import Testing
     }
 
     @Test func everyMessageTypeHasAVector() {
-        let names = Set(Self.vectors.values.map { message -> String in
-            switch message {
-            case .ping: "ping"
-            case .pingRequest: "pingRequest"
-            case .ack: "ack"
-            case .delta: "delta"
-            case .deltaAck: "deltaAck"
-            case .digest: "digest"
-            case .fragment: "fragment"
-            }
-        })
+        let names = Set(
+            Self.vectors.values.map { message -> String in
+                switch message {
+                case .ping: "ping"
+                case .pingRequest: "pingRequest"
+                case .ack: "ack"
+                case .delta: "delta"
+                case .deltaAck: "deltaAck"
+                case .digest: "digest"
+                case .fragment: "fragment"
+                }
+            })
         #expect(names == Set(Self.vectors.keys))
         #expect(names.count == 7)
     }

@@ -202,10 +202,11 @@ struct AccessPolicyRouteTests {
                 Issue.record("no items")
                 return
             }
-            #expect(items.compactMap { item -> JSONValue? in
-                guard case .object(let members) = item else { return nil }
-                return members["key"]
-            } == ["public/a", "public/b"])
+            #expect(
+                items.compactMap { item -> JSONValue? in
+                    guard case .object(let members) = item else { return nil }
+                    return members["key"]
+                } == ["public/a", "public/b"])
             #expect(list["has_more"] == false)
             let all = try await api.send(.get, "/v1/stores/app:cache/keys", token: Self.writer)
             #expect(all.json == ["keys": ["private/c", "public/a", "public/b", "tmp/d"]])
@@ -314,10 +315,11 @@ struct AccessPolicyRouteTests {
 
     @Test("routes added after the API: /metrics needs any token, an unmapped route is 403 for every token")
     func laterRoutes() async throws {
-        try await withPolicyAPI(extraRoutes: { router in
+        let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void = { router in
             router.get("/metrics") { _, _ in "metrics" }
             router.get("/v1/stores/:id/snapshot") { _, _ in "bytes" }
-        }) { api, _, _ in
+        }
+        try await withPolicyAPI(extraRoutes: extraRoutes) { api, _, _ in
             #expect(try await api.send(.get, "/metrics", token: nil).status == .unauthorized)
             for token in [Self.reader, Self.writer, Self.tmpWriter] {
                 let metrics = try await api.client.execute(

@@ -57,18 +57,19 @@ struct AccessPolicyParsingTests {
 
     @Test("several rules per token; any of them allows")
     func severalRules() throws {
-        let policy = try AccessPolicy(tomlText: """
-            [[token]]
-            name = "two"
-            secret = "s"
-            [[token.rule]]
-            actions = ["store.key.get"]
-            stores = ["a"]
-            [[token.rule]]
-            actions = ["store.key.set"]
-            stores = ["b"]
-            keys = ["x", "y?"]
-            """)
+        let policy = try AccessPolicy(
+            tomlText: """
+                [[token]]
+                name = "two"
+                secret = "s"
+                [[token.rule]]
+                actions = ["store.key.get"]
+                stores = ["a"]
+                [[token.rule]]
+                actions = ["store.key.set"]
+                stores = ["b"]
+                keys = ["x", "y?"]
+                """)
         #expect(policy.tokens[0].rules.count == 2)
         #expect(policy.decide(bearer: "s", action: .keyGet, on: .key(store: "a", key: "k")) == .allow)
         #expect(policy.decide(bearer: "s", action: .keySet, on: .key(store: "b", key: "y1")) == .allow)
@@ -88,8 +89,10 @@ struct AccessPolicyParsingTests {
 
     static let invalidCases: [(name: String, text: String, message: String)] = [
         ("invalid TOML", "[[token]\nname = 1", "not valid TOML"),
-        ("unknown top-level field", "version = 1\n" + token(a),
-            "unknown top-level field \"version\""),
+        (
+            "unknown top-level field", "version = 1\n" + token(a),
+            "unknown top-level field \"version\""
+        ),
         ("no token", "", "defines no token"),
         ("token not a table array", "token = 5", "\"token\" must be an array of tables"),
         ("missing name", token("secret = \"s\""), "token 1: \"name\" is required"),
@@ -97,41 +100,74 @@ struct AccessPolicyParsingTests {
         ("empty name", token("name = \"\"\nsecret = \"s\""), "token 1: \"name\" must not be empty"),
         ("unknown token field", token(a + "\nrole = \"x\""), "token 1 (\"a\"): unknown field \"role\""),
         ("neither sha256 nor secret", token("name = \"a\""), "token 1 (\"a\"): needs \"sha256\""),
-        ("both sha256 and secret", token(a + "\nsha256 = \"\(String(repeating: "0", count: 64))\""),
-            "token 1 (\"a\"): has both \"sha256\" and \"secret\""),
-        ("sha256 not hex", token("name = \"a\"\nsha256 = \"\(String(repeating: "g", count: 64))\""),
-            "token 1 (\"a\"): \"sha256\" must be 64 hex digits"),
-        ("sha256 too short", token("name = \"a\"\nsha256 = \"abcd\""),
-            "token 1 (\"a\"): \"sha256\" must be 64 hex digits"),
+        (
+            "both sha256 and secret", token(a + "\nsha256 = \"\(String(repeating: "0", count: 64))\""),
+            "token 1 (\"a\"): has both \"sha256\" and \"secret\""
+        ),
+        (
+            "sha256 not hex", token("name = \"a\"\nsha256 = \"\(String(repeating: "g", count: 64))\""),
+            "token 1 (\"a\"): \"sha256\" must be 64 hex digits"
+        ),
+        (
+            "sha256 too short", token("name = \"a\"\nsha256 = \"abcd\""),
+            "token 1 (\"a\"): \"sha256\" must be 64 hex digits"
+        ),
         ("empty secret", token("name = \"a\"\nsecret = \"\""), "token 1 (\"a\"): \"secret\" must not be empty"),
         ("no rule", "[[token]]\nname = \"a\"\nsecret = \"s\"\n", "token 1 (\"a\"): no rule"),
-        ("unknown rule field", token(a, rule: getAll + "\nkey = [\"x\"]"),
-            "token 1 (\"a\"), rule 1: unknown field \"key\""),
-        ("unknown action", token(a, rule: "actions = [\"store.key.put\"]\nstores = [\"*\"]"),
-            "token 1 (\"a\"), rule 1: unknown action \"store.key.put\""),
-        ("missing actions", token(a, rule: "stores = [\"*\"]"),
-            "token 1 (\"a\"), rule 1: \"actions\" is required"),
-        ("empty actions", token(a, rule: "actions = []\nstores = [\"*\"]"),
-            "token 1 (\"a\"), rule 1: \"actions\" must not be empty"),
-        ("actions not strings", token(a, rule: "actions = [1]\nstores = [\"*\"]"),
-            "token 1 (\"a\"), rule 1: \"actions\" must be an array of strings"),
-        ("missing stores", token(a, rule: "actions = [\"store.get\"]"),
-            "token 1 (\"a\"), rule 1: \"stores\" is required"),
-        ("stores not an array", token(a, rule: "actions = [\"store.get\"]\nstores = \"*\""),
-            "token 1 (\"a\"), rule 1: \"stores\" must be an array of strings"),
-        ("bad store glob", token(a, rule: "actions = [\"store.get\"]\nstores = [\"app:[\"]"),
-            "token 1 (\"a\"), rule 1: bad glob \"app:[\" in \"stores\""),
-        ("bad key glob", token(a, rule: getAll + "\nkeys = [\"x\\\\\"]"),
-            "token 1 (\"a\"), rule 1: bad glob \"x\\\" in \"keys\""),
-        ("empty keys", token(a, rule: getAll + "\nkeys = []"),
-            "token 1 (\"a\"), rule 1: \"keys\" must not be empty"),
-        ("duplicate name", token(a) + token("name = \"a\"\nsecret = \"t\""),
-            "token 2: the name \"a\" is already used"),
-        ("duplicate secret", token("name = \"a\"\nsecret = \"writer-secret\"")
-            + token("name = \"b\"\nsha256 = \"ef80202ea99d7c668a9677d9242456057ac10488311cb8757674490e194a56e1\""),
-            "token 2 (\"b\"): same secret as token \"a\""),
-        ("error in a later token", token(a) + token("name = \"b\"\nsecret = \"t\"\nfoo = 1"),
-            "token 2 (\"b\"): unknown field \"foo\""),
+        (
+            "unknown rule field", token(a, rule: getAll + "\nkey = [\"x\"]"),
+            "token 1 (\"a\"), rule 1: unknown field \"key\""
+        ),
+        (
+            "unknown action", token(a, rule: "actions = [\"store.key.put\"]\nstores = [\"*\"]"),
+            "token 1 (\"a\"), rule 1: unknown action \"store.key.put\""
+        ),
+        (
+            "missing actions", token(a, rule: "stores = [\"*\"]"),
+            "token 1 (\"a\"), rule 1: \"actions\" is required"
+        ),
+        (
+            "empty actions", token(a, rule: "actions = []\nstores = [\"*\"]"),
+            "token 1 (\"a\"), rule 1: \"actions\" must not be empty"
+        ),
+        (
+            "actions not strings", token(a, rule: "actions = [1]\nstores = [\"*\"]"),
+            "token 1 (\"a\"), rule 1: \"actions\" must be an array of strings"
+        ),
+        (
+            "missing stores", token(a, rule: "actions = [\"store.get\"]"),
+            "token 1 (\"a\"), rule 1: \"stores\" is required"
+        ),
+        (
+            "stores not an array", token(a, rule: "actions = [\"store.get\"]\nstores = \"*\""),
+            "token 1 (\"a\"), rule 1: \"stores\" must be an array of strings"
+        ),
+        (
+            "bad store glob", token(a, rule: "actions = [\"store.get\"]\nstores = [\"app:[\"]"),
+            "token 1 (\"a\"), rule 1: bad glob \"app:[\" in \"stores\""
+        ),
+        (
+            "bad key glob", token(a, rule: getAll + "\nkeys = [\"x\\\\\"]"),
+            "token 1 (\"a\"), rule 1: bad glob \"x\\\" in \"keys\""
+        ),
+        (
+            "empty keys", token(a, rule: getAll + "\nkeys = []"),
+            "token 1 (\"a\"), rule 1: \"keys\" must not be empty"
+        ),
+        (
+            "duplicate name", token(a) + token("name = \"a\"\nsecret = \"t\""),
+            "token 2: the name \"a\" is already used"
+        ),
+        (
+            "duplicate secret",
+            token("name = \"a\"\nsecret = \"writer-secret\"")
+                + token("name = \"b\"\nsha256 = \"ef80202ea99d7c668a9677d9242456057ac10488311cb8757674490e194a56e1\""),
+            "token 2 (\"b\"): same secret as token \"a\""
+        ),
+        (
+            "error in a later token", token(a) + token("name = \"b\"\nsecret = \"t\"\nfoo = 1"),
+            "token 2 (\"b\"): unknown field \"foo\""
+        ),
     ]
 
     @Test("each invalid policy is refused with a message naming the entry and field", arguments: invalidCases.indices)

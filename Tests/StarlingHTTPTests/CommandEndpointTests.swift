@@ -1,8 +1,8 @@
 import Hummingbird
 import Starling
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite("HTTP store and command endpoints", .showsLogsOnFailure)
 struct CommandEndpointTests {
@@ -12,10 +12,11 @@ struct CommandEndpointTests {
             #expect(try await api.send(.get, "/healthz").json == ["status": "ok"])
             #expect(try await api.send(.get, "/v1/stores")["stores"] == ["default"])
             let info = try await api.send(.get, "/v1/stores/default/info")
-            #expect(info.json == [
-                "id": "default", "backend": "kv.crdt", "consistency": "eventual", "durable": true, "list": true,
-                "versioned": true, "conditional_put": false, "ttl": true,
-            ])
+            #expect(
+                info.json == [
+                    "id": "default", "backend": "kv.crdt", "consistency": "eventual", "durable": true, "list": true,
+                    "versioned": true, "conditional_put": false, "ttl": true,
+                ])
             _ = try await store.set("a", 1, ttl: 10)
             let stats = try await api.send(.get, "/v1/stores/default/stats")
             #expect(stats.status == .ok)

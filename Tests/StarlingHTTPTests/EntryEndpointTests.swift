@@ -1,8 +1,8 @@
 import Hummingbird
 import Starling
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite("HTTP entry endpoints", .showsLogsOnFailure)
 struct EntryEndpointTests {

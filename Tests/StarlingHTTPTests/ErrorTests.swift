@@ -2,8 +2,8 @@ import Hummingbird
 import Starling
 import StarlingCore
 import StarlingHTTP
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite("HTTP errors", .showsLogsOnFailure)
 struct ErrorTests {
@@ -86,7 +86,8 @@ struct ErrorTests {
     func unmatchedRoute() async throws {
         try await withAPI { api, _, store in
             for (method, path) in [
-                (HTTPRequest.Method.get, "/nope"), (.get, "/v1/stores/default/nope"), (.post, "/v1/stores/default/info"),
+                (HTTPRequest.Method.get, "/nope"), (.get, "/v1/stores/default/nope"),
+                (.post, "/v1/stores/default/info"),
             ] {
                 try await expectFailure(api, store, method, path, nil, status: .notFound, kind: "NOT_FOUND")
             }

@@ -100,7 +100,8 @@ struct MetricsEndpointTests {
     static func isValidExposition(_ text: String) -> Bool {
         text.split(separator: "\n").allSatisfy { line in
             if line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") { return true }
-            guard let space = line.lastIndex(of: " "), Double(line[line.index(after: space)...]) != nil
+            guard let space = line.lastIndex(of: " "),
+                Double(line[line.index(after: space)...]) != nil
                     || ["+Inf", "-Inf", "NaN"].contains(String(line[line.index(after: space)...]))
             else { return false }
             let series = line[..<space]

@@ -5,9 +5,10 @@ import NIOCore
 import Prometheus
 import Starling
 import StarlingCore
-@testable import StarlingHTTP
 import StarlingTestKit
 import Testing
+
+@testable import StarlingHTTP
 
 /// The OpenAPI document describes the API the router serves: the same routes, and responses
 /// that match their schemas. (schemathesis checks the same against a live peer in CI, with
@@ -33,17 +34,22 @@ import Testing
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsARoute() async throws {
         var settings = HTTPAPI.Settings()
         settings.metrics = PrometheusCollectorRegistry()
-        let routes = try await TestNode.with { node, _, _ in HTTPAPI(node: node, settings: settings).buildRouter().routes }
-        let routed = Set(routes.map { route in
-            let path = route.path.description.replacingOccurrences(of: ":id", with: "{id}")
-                .replacingOccurrences(of: "**", with: "{key}")
-            return "\(route.method.rawValue) \(path)"
-        })
+        let routes = try await TestNode.with { node, _, _ in
+            HTTPAPI(node: node, settings: settings).buildRouter().routes
+        }
+        let routed = Set(
+            routes.map { route in
+                let path = route.path.description.replacingOccurrences(of: ":id", with: "{id}")
+                    .replacingOccurrences(of: "**", with: "{key}")
+                return "\(route.method.rawValue) \(path)"
+            })
         guard case .object(let paths)? = try Self.document()["paths"] else { throw StoreError.internal("no paths") }
         var documented: Set<String> = []
         for (path, item) in paths {
             guard case .object(let operations) = item else { continue }
-            for method in operations.keys where method != "parameters" { documented.insert("\(method.uppercased()) \(path)") }
+            for method in operations.keys where method != "parameters" {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
         }
         let undocumented = routed.subtracting(documented).sorted()
         let unrouted = documented.subtracting(routed).sorted()
@@ -66,7 +72,10 @@ import Testing
                 (.get, "/v1/stores/default/entries/user/1", nil, "/v1/stores/{id}/entries/{key}"),
                 (.get, "/v1/stores/default/entries/absent", nil, "/v1/stores/{id}/entries/{key}"),
                 (.put, "/v1/stores/default/entries/k", #"{"value": [1, "x", null]}"#, "/v1/stores/{id}/entries/{key}"),
-                (.put, "/v1/stores/default/entries/k", #"{"value": 1, "if_version": "v"}"#, "/v1/stores/{id}/entries/{key}"),
+                (
+                    .put, "/v1/stores/default/entries/k", #"{"value": 1, "if_version": "v"}"#,
+                    "/v1/stores/{id}/entries/{key}"
+                ),
                 (.delete, "/v1/stores/default/entries/k", nil, "/v1/stores/{id}/entries/{key}"),
                 (.get, "/v1/stores/default/keys?pattern=u*", nil, "/v1/stores/{id}/keys"),
                 (.get, "/v1/stores/default/ttl?key=user/1", nil, "/v1/stores/{id}/ttl"),
@@ -93,12 +102,12 @@ import Testing
     ) throws -> JSONValue {
         let check = SchemaCheck(document: document)
         guard case .object(let paths)? = document["paths"], case .object(let item)? = paths[path],
-              case .object(let operation)? = item[method.rawValue.lowercased()],
-              case .object(let responses)? = operation["responses"],
-              let response = responses["\(status.code)"] ?? responses["default"],
-              case .object(let resolved) = check.resolve(response),
-              case .object(let content)? = resolved["content"], case .object(let json)? = content["application/json"],
-              let schema = json["schema"]
+            case .object(let operation)? = item[method.rawValue.lowercased()],
+            case .object(let responses)? = operation["responses"],
+            let response = responses["\(status.code)"] ?? responses["default"],
+            case .object(let resolved) = check.resolve(response),
+            case .object(let content)? = resolved["content"], case .object(let json)? = content["application/json"],
+            let schema = json["schema"]
         else { throw StoreError.internal("no documented JSON response for \(method) \(path) \(status.code)") }
         return schema
     }
@@ -133,7 +142,8 @@ struct SchemaCheck {
             problems.append("\(path): \(value) is not one of \(options)")
         }
         if let minimum = rules["minimum"], let number = Self.double(value), let bound = Self.double(minimum),
-           number < bound {
+            number < bound
+        {
             problems.append("\(path): \(value) is below \(minimum)")
         }
         if case .object(let members) = value {

@@ -9,7 +9,9 @@ import Testing
 
 /// ``StarlingServer`` end to end on loopback: what `starling serve` runs, in process.
 @Suite(.serialized, .showsLogsOnFailure) struct ServerLifecycleTests {
-    static func configuration(_ directory: TemporaryDirectory, seeds: [PeerAddress] = []) -> StarlingServer.Configuration {
+    static func configuration(_ directory: TemporaryDirectory, seeds: [PeerAddress] = [])
+        -> StarlingServer.Configuration
+    {
         var configuration = StarlingServer.Configuration()
         configuration.dataDirectory = directory.path
         configuration.httpPort = 0
@@ -59,13 +61,19 @@ import Testing
         let reopened = try Node.open(directory: directory.path, logger: TestNode.quietLogger)
         let stored = Set(try reopened.store("default").keys())
         await reopened.close()
-        #expect(Set(acknowledged).isSubset(of: stored), "\(Set(acknowledged).subtracting(stored).count) acknowledged writes lost")
+        #expect(
+            Set(acknowledged).isSubset(of: stored),
+            "\(Set(acknowledged).subtracting(stored).count) acknowledged writes lost")
     }
 
     @Test("shutdown leaves the membership: a peer sees the node as left")
     func shutdownLeavesTheCluster() async throws {
-        let first = TemporaryDirectory(), second = TemporaryDirectory()
-        defer { first.remove(); second.remove() }
+        let first = TemporaryDirectory()
+        let second = TemporaryDirectory()
+        defer {
+            first.remove()
+            second.remove()
+        }
         let a = try await StarlingServer.start(Self.configuration(first), logger: TestNode.quietLogger)
         let b = try await StarlingServer.start(
             Self.configuration(second, seeds: [a.replication.boundAddress]), logger: TestNode.quietLogger)

@@ -179,15 +179,16 @@ import Testing
 
     @Test func underAnAccessPolicyTheFeedNeedsATokenAndShowsOnlyKeysItMayList() async throws {
         var settings = HTTPAPI.Settings()
-        settings.policy = try AccessPolicy(tomlText: """
-            [[token]]
-            name = "public-reader"
-            secret = "pr"
-            [[token.rule]]
-            actions = ["store.key.list"]
-            stores = ["default"]
-            keys = ["public/*"]
-            """)
+        settings.policy = try AccessPolicy(
+            tomlText: """
+                [[token]]
+                name = "public-reader"
+                secret = "pr"
+                [[token.rule]]
+                actions = ["store.key.list"]
+                stores = ["default"]
+                keys = ["public/*"]
+                """)
         try await Self.withLiveAPI(settings: settings) { port, _, store in
             try await store.set("private/a", 1)
             try await store.set("public/b", 2)

@@ -20,12 +20,13 @@ import Testing
         static func start(
             _ directory: TemporaryDirectory, gossip: String = "127.0.0.1:0", join: [String] = [], extra: [String] = []
         ) throws -> Peer {
-            var arguments = ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"] + extra
+            var arguments =
+                ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"] + extra
             for seed in join { arguments += ["--join", seed] }
             let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
             guard let line = process.waitForLine(where: { $0.contains("HTTP on ") }),
-                  let gossip = Self.field(after: "gossip on ", in: line),
-                  let http = Self.field(after: "HTTP on ", in: line)
+                let gossip = Self.field(after: "gossip on ", in: line),
+                let http = Self.field(after: "HTTP on ", in: line)
             else {
                 process.kill()
                 throw PeerDidNotStart(output: process.outputLines)
@@ -70,7 +71,8 @@ import Testing
             guard status == 200, let page = json as? [String: Any], let items = page["items"] as? [[String: Any]]
             else { throw PeerDidNotStart(output: ["list answered \(status)"]) }
             for item in items {
-                let value = try JSONSerialization.data(withJSONObject: item["value"] ?? NSNull(), options: [.fragmentsAllowed, .sortedKeys])
+                let value = try JSONSerialization.data(
+                    withJSONObject: item["value"] ?? NSNull(), options: [.fragmentsAllowed, .sortedKeys])
                 result[item["key"] as? String ?? ""] = String(decoding: value, as: UTF8.self)
             }
             guard page["has_more"] as? Bool == true, let cursor = page["cursor"] as? String else { return result }
@@ -87,7 +89,7 @@ import Testing
 
     @Test func writesThroughOnePeerAreReadThroughAnotherAndAKilledPeerCatchesUp() async throws {
         let dirs = (0..<3).map { _ in TemporaryDirectory() }
-        defer { dirs.forEach { $0.remove() } }
+        defer { for dir in dirs { dir.remove() } }
         let a = try Peer.start(dirs[0])
         let b = try Peer.start(dirs[1], join: [a.gossip])
         var c = try Peer.start(dirs[2], join: [a.gossip])
@@ -109,7 +111,8 @@ import Testing
         // SIGKILL one peer; the others keep taking writes and deletes while it is down.
         c.process.kill(SIGKILL)
         for index in 0..<20 {
-            _ = try await Self.request(.PUT, "\(b.http)/v1/stores/default/entries/late/\(index)", body: #"{"value": "x\#(index)"}"#)
+            _ = try await Self.request(
+                .PUT, "\(b.http)/v1/stores/default/entries/late/\(index)", body: #"{"value": "x\#(index)"}"#)
             expected["late/\(index)"] = #""x\#(index)""#
         }
         for index in 0..<10 {
@@ -118,7 +121,8 @@ import Testing
             expected["users/\(index)"] = nil
         }
         for _ in 0..<3 {
-            _ = try await Self.request(.POST, "\(a.http)/v1/stores/default/incr", body: #"{"key": "hits", "amount": 2}"#)
+            _ = try await Self.request(
+                .POST, "\(a.http)/v1/stores/default/incr", body: #"{"key": "hits", "amount": 2}"#)
             _ = try await Self.request(.POST, "\(b.http)/v1/stores/default/incr", body: #"{"key": "hits"}"#)
         }
         expected["hits"] = "9"
@@ -136,13 +140,19 @@ import Testing
         let root = TemporaryDirectory()
         defer { root.remove() }
         // Ports from a range the kernel does not hand out as ephemeral ones (32768+).
-        let httpPort = Int.random(in: 20_000..<25_000), gossipPort = Int.random(in: 25_000..<30_000)
+        let httpPort = Int.random(in: 20_000..<25_000)
+        let gossipPort = Int.random(in: 25_000..<30_000)
         let cluster = try ChildProcess(
             Fixtures.starlingExecutable,
-            ["cluster", "up", "3", "--data-root", root.path, "--http-port", "\(httpPort)", "--gossip-port", "\(gossipPort)"])
+            [
+                "cluster", "up", "3", "--data-root", root.path, "--http-port", "\(httpPort)", "--gossip-port",
+                "\(gossipPort)",
+            ])
         #expect(cluster.waitForLine(where: { $0.contains("3 peers running") }) != nil, "\(cluster.outputLines)")
-        let first = "http://127.0.0.1:\(httpPort)", third = "http://127.0.0.1:\(httpPort + 2)"
-        let (status, _) = try await Self.request(.PUT, "\(first)/v1/stores/default/entries/greeting", body: #"{"value": "hello"}"#)
+        let first = "http://127.0.0.1:\(httpPort)"
+        let third = "http://127.0.0.1:\(httpPort + 2)"
+        let (status, _) = try await Self.request(
+            .PUT, "\(first)/v1/stores/default/entries/greeting", body: #"{"value": "hello"}"#)
         #expect(status == 200)
         let replicated = await eventually {
             (try? await Self.request(.GET, "\(third)/v1/stores/default/entries/greeting").status) == 200
@@ -154,8 +164,10 @@ import Testing
         #expect(cluster.outputLines.contains("stopping 3 peers"))
         // Every peer released its data directory: it opens again at once.
         for peer in 1...3 {
-            let reopened = try ChildProcess(Fixtures.starlingExecutable, ["debug", "hold", "--data-dir", root.appending("peer-\(peer)")])
-            #expect(reopened.waitForLine(where: { $0.contains("holding") }) != nil, "peer \(peer): \(reopened.outputLines)")
+            let reopened = try ChildProcess(
+                Fixtures.starlingExecutable, ["debug", "hold", "--data-dir", root.appending("peer-\(peer)")])
+            #expect(
+                reopened.waitForLine(where: { $0.contains("holding") }) != nil, "peer \(peer): \(reopened.outputLines)")
             reopened.kill()
         }
     }
@@ -166,14 +178,14 @@ import Testing
         defer { directory.remove() }
         let policy = directory.appending("policy.toml")
         try """
-            [[token]]
-            name = "admin"
-            secret = "admin-secret"
+        [[token]]
+        name = "admin"
+        secret = "admin-secret"
 
-            [[token.rule]]
-            actions = ["*"]
-            stores = ["*"]
-            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        [[token.rule]]
+        actions = ["*"]
+        stores = ["*"]
+        """.write(toFile: policy, atomically: true, encoding: .utf8)
         // Once, the policy's peer started with open gossip and any peer could join it and read.
         let refused = try ChildProcess(
             Fixtures.starlingExecutable,
@@ -191,14 +203,24 @@ import Testing
 
         let guarded = try Peer.start(
             TemporaryDirectory(), extra: ["--policy-file", policy, "--cluster-key-file", key])
-        defer { guarded.process.kill(); guarded.directory.remove() }
+        defer {
+            guarded.process.kill()
+            guarded.directory.remove()
+        }
         let put = try await Self.request(
-            .PUT, "\(guarded.http)/v1/stores/default/entries/secret", body: #"{"value": "s3cret"}"#, token: "admin-secret")
+            .PUT, "\(guarded.http)/v1/stores/default/entries/secret", body: #"{"value": "s3cret"}"#,
+            token: "admin-secret")
         #expect(put.status == 200)
         let stranger = try Peer.start(TemporaryDirectory(), join: [guarded.gossip])
-        defer { stranger.process.kill(); stranger.directory.remove() }
+        defer {
+            stranger.process.kill()
+            stranger.directory.remove()
+        }
         let member = try Peer.start(TemporaryDirectory(), join: [guarded.gossip], extra: ["--cluster-key-file", key])
-        defer { member.process.kill(); member.directory.remove() }
+        defer {
+            member.process.kill()
+            member.directory.remove()
+        }
         // The keyed member receives the entry; the stranger, which joined at the same time, does not.
         let replicated = await eventually {
             (try? await Self.request(.GET, "\(member.http)/v1/stores/default/entries/secret").status) == 200
@@ -210,7 +232,7 @@ import Testing
             var request = HTTPClientRequest(url: "\(guarded.http)/metrics")
             request.headers.add(name: "Authorization", value: "Bearer admin-secret")
             guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
-                  let body = try? await response.body.collect(upTo: 16 << 20)
+                let body = try? await response.body.collect(upTo: 16 << 20)
             else { return false }
             return String(buffer: body).contains(#"reason="unauthenticated""#)
         }

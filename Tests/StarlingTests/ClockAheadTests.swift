@@ -48,7 +48,8 @@ import Testing
         let start = clock.nowMillis()
         var settings = Node.Settings()
         settings.sweepInterval = .zero
-        let first = try Node.open(directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
+        let first = try Node.open(
+            directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
         clock.set(start + Self.day)
         try await first.store("default").set("k", 1)
         await first.close()

@@ -1,7 +1,7 @@
 import Starling
+import StarlingTestKit
 import Synchronization
 import Testing
-import StarlingTestKit
 
 /// The connection budget (issue report 6): below the descriptor limit by default, shared by
 /// every admission, refusals counted and reported at most once per interval.

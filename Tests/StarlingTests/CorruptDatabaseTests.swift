@@ -18,7 +18,8 @@ import Testing
         return settings
     }
 
-    static func open(_ directory: TemporaryDirectory, _ settings: Node.Settings = settings()) throws(StoreError) -> Node {
+    static func open(_ directory: TemporaryDirectory, _ settings: Node.Settings = settings()) throws(StoreError) -> Node
+    {
         try Node.open(directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
     }
 
@@ -55,10 +56,12 @@ import Testing
     static func firstLeaf(of name: String, _ path: String) throws -> Int64 {
         let db = try SQLiteConnection(path: path, readOnly: true)
         defer { try? db.close() }
-        let leaves = try #require(try db.scalarInt64("SELECT count(*) FROM dbstat WHERE name = '\(name)' AND pagetype = 'leaf'"))
+        let leaves = try #require(
+            try db.scalarInt64("SELECT count(*) FROM dbstat WHERE name = '\(name)' AND pagetype = 'leaf'"))
         #expect(leaves > 1, "\(name) spans several pages")
-        return try #require(try db.scalarInt64(
-            "SELECT pageno FROM dbstat WHERE name = '\(name)' AND pagetype = 'leaf' ORDER BY path LIMIT 1"))
+        return try #require(
+            try db.scalarInt64(
+                "SELECT pageno FROM dbstat WHERE name = '\(name)' AND pagetype = 'leaf' ORDER BY path LIMIT 1"))
     }
 
     static func expectCorrupt(_ error: StoreError?, _ path: String, notADatabase: Bool = false) {
@@ -67,7 +70,9 @@ import Testing
             return
         }
         #expect(error.kind == .unavailable, "\(error)")
-        #expect(error.message.contains(notADatabase ? "\(path) is not an SQLite database" : "the database \(path) is corrupt"), "\(error)")
+        #expect(
+            error.message.contains(
+                notADatabase ? "\(path) is not an SQLite database" : "the database \(path) is corrupt"), "\(error)")
         #expect(error.message.contains("Restore a backup into a new data directory"))
         #expect(error.message.contains("--reinitialize"))
         #expect(!error.message.contains("please report"))
@@ -144,7 +149,8 @@ import Testing
         let node = try Self.open(directory, Self.settings(checkOnOpen: false))
         let store = try node.store("default")
         // key-00000 has a TTL, so rewriting it removes its row from the damaged index page.
-        Self.expectCorrupt(await Self.failure { () throws(StoreError) in _ = try await store.set(Self.key(0), 1) }, path)
+        Self.expectCorrupt(
+            await Self.failure { () throws(StoreError) in _ = try await store.set(Self.key(0), 1) }, path)
         Self.expectCorrupt(await Self.failure { () throws(StoreError) in _ = try await node.sweepExpired() }, path)
         #expect(try store.get(Self.key(0)) == .string(Self.filler), "the refused write changed nothing")
         _ = try await store.set(Self.key(1_999), 1)

@@ -21,7 +21,8 @@ import Testing
 
     /// Opens `directory`, writes `keys` keys, closes it, and returns the node's id.
     static func initialise(_ directory: TemporaryDirectory, keys: Int = 20) async throws -> NodeID {
-        let node = try Node.open(directory: directory.path, settings: settings(), clock: clock, logger: TestNode.quietLogger)
+        let node = try Node.open(
+            directory: directory.path, settings: settings(), clock: clock, logger: TestNode.quietLogger)
         let store = try node.store("default")
         for index in 0..<keys { try await store.set("key-\(index)", .integer(Int64(index))) }
         await node.close()
@@ -31,7 +32,8 @@ import Testing
     /// The error opening `directory` fails with, or nil when it opens.
     static func refusal(_ directory: TemporaryDirectory, settings: Node.Settings = settings()) async -> StoreError? {
         do {
-            let node = try Node.open(directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
+            let node = try Node.open(
+                directory: directory.path, settings: settings, clock: clock, logger: TestNode.quietLogger)
             await node.close()
             return nil
         } catch {
@@ -71,7 +73,8 @@ import Testing
         #expect(error.message.contains("the database \(directory.appending("starling.db")) is empty (0 bytes)"))
         #expect(error.message.contains("initialised for node \(id)"))
         #expect(error.message.contains("from a backup") && error.message.contains("--reinitialize"))
-        #expect(try FileManager.default.attributesOfItem(atPath: directory.appending("starling.db"))[.size] as? Int == 0)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: directory.appending("starling.db"))[.size] as? Int == 0)
         #expect(try Self.files(directory, logs: true) == ["node.id", "starling.db"], "nothing was written")
     }
 
@@ -110,14 +113,20 @@ import Testing
         try log.write(to: URL(fileURLWithPath: directory.appending(file)))
         let error = try #require(await Self.refusal(directory))
         #expect(error.kind == .unavailable)
-        #expect(error.message.contains("\(directory.appending("starling.db")) is missing, but \(directory.appending(file))"))
+        #expect(
+            error.message.contains("\(directory.appending("starling.db")) is missing, but \(directory.appending(file))")
+        )
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.appending(file))) == log, "the log is untouched")
         #expect(try Self.files(directory, logs: true) == [file])
     }
 
     @Test func anIdentityThatNamesAnotherNodeIsRefused() async throws {
-        let mine = TemporaryDirectory(), theirs = TemporaryDirectory()
-        defer { mine.remove(); theirs.remove() }
+        let mine = TemporaryDirectory()
+        let theirs = TemporaryDirectory()
+        defer {
+            mine.remove()
+            theirs.remove()
+        }
         let myID = try await Self.initialise(mine)
         let theirID = try await Self.initialise(theirs)
         try FileManager.default.removeItem(atPath: mine.appending("starling.db"))
@@ -151,7 +160,8 @@ import Testing
         ] {
             try text.write(toFile: directory.appending("node.id"), atomically: true, encoding: .utf8)
             let error = try #require(await Self.refusal(directory), "\(text)")
-            #expect(error.kind == .unavailable && error.message.contains("\(directory.appending("node.id")) \(problem)"))
+            #expect(
+                error.kind == .unavailable && error.message.contains("\(directory.appending("node.id")) \(problem)"))
         }
     }
 
@@ -160,7 +170,8 @@ import Testing
         defer { directory.remove() }
         let id = try await Self.initialise(directory)
         try FileManager.default.removeItem(atPath: directory.appending("node.id"))
-        let node = try Node.open(directory: directory.path, settings: Self.settings(), clock: Self.clock, logger: TestNode.quietLogger)
+        let node = try Node.open(
+            directory: directory.path, settings: Self.settings(), clock: Self.clock, logger: TestNode.quietLogger)
         #expect(node.id == id)
         #expect(try node.store("default").get("key-3") == 3)
         await node.close()
@@ -188,8 +199,9 @@ import Testing
         let oldIdentity = try String(contentsOfFile: directory.appending("node.id.aside-\(stamp)"), encoding: .utf8)
         #expect(NodeIdentityFile.parse(oldIdentity) == .success(oldID), "the old files are kept, not deleted")
         let moved = logs.entries.filter { $0.level == .warning && $0.message.description == "moved aside" }
-        #expect(moved.compactMap { $0.metadata["file"]?.description }.sorted()
-            == [directory.appending("node.id"), directory.appending("starling.db")])
+        #expect(
+            moved.compactMap { $0.metadata["file"]?.description }.sorted()
+                == [directory.appending("node.id"), directory.appending("starling.db")])
         #expect(logs.entries.contains { $0.message.description.hasPrefix("re-initialised the data directory") })
 
         // The new directory is whole: it opens without the setting, and a second re-initialisation
@@ -208,7 +220,9 @@ import Testing
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory.appending("starling.db-wal")))
         #expect(await Self.refusal(directory, settings: Self.settings(reinitialize: true)) == nil)
         let stamp = "20260101T000000Z"
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.appending("starling.db.aside-\(stamp)-wal"))) == Data([1, 2, 3]))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: directory.appending("starling.db.aside-\(stamp)-wal")))
+                == Data([1, 2, 3]))
     }
 
     @Test func reinitializeLeavesAHealthyDirectoryAsItIs() async throws {

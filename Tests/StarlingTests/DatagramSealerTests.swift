@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import Starling
 import StarlingCore
-import Testing
 import StarlingTestKit
+import Testing
 
 @Suite(.showsLogsOnFailure) struct DatagramSealerTests {
     let keyA = SymmetricKey(size: .bits256)
@@ -12,8 +12,9 @@ import StarlingTestKit
 
     var plaintext: ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeStarlingEnvelope(Envelope(
-            clusterID: 1, sender: NodeID(rawValue: 2), message: .deltaAck(DeltaAck(through: 99))))
+        buffer.writeStarlingEnvelope(
+            Envelope(
+                clusterID: 1, sender: NodeID(rawValue: 2), message: .deltaAck(DeltaAck(through: 99))))
         return buffer
     }
 

@@ -21,7 +21,8 @@ import Testing
             return index >= threshold
         }
         child.kill()
-        let acknowledged = child.outputLines.compactMap { line in line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil }
+        let acknowledged = child.outputLines.compactMap { line in line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
+        }
         #expect(acknowledged.count >= 100, "the child acknowledged writes before it was killed")
 
         let node = try Node.open(directory: directory.path)

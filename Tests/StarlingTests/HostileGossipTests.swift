@@ -2,11 +2,12 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-@testable import Starling
 import StarlingCore
 import StarlingTestKit
 import Synchronization
 import Testing
+
+@testable import Starling
 
 /// What a hostile network can send a peer: replayed sealed datagrams, forged member addresses,
 /// datagrams sealed with the wrong key. Each test reproduces a report and fails without its fix.
@@ -42,7 +43,8 @@ import Testing
 
     func envelope(_ message: Message, from sender: NodeID = attacker.id) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeStarlingEnvelope(Envelope(clusterID: ReplicationSettings().clusterID, sender: sender, message: message))
+        buffer.writeStarlingEnvelope(
+            Envelope(clusterID: ReplicationSettings().clusterID, sender: sender, message: message))
         return buffer
     }
 
@@ -52,7 +54,9 @@ import Testing
             // Much more state than one answer may carry: 2,000 values of 200 bytes.
             for chunk in stride(from: 0, to: 2_000, by: 500) {
                 var entries: [String: JSONValue] = [:]
-                for index in chunk..<(chunk + 500) { entries["key-\(index)"] = .string(String(repeating: "v", count: 200)) }
+                for index in chunk..<(chunk + 500) {
+                    entries["key-\(index)"] = .string(String(repeating: "v", count: 200))
+                }
                 try await store.mset(entries)
             }
             let keyring = TestClusterKey.keyring()
@@ -104,7 +108,8 @@ import Testing
                 status: .alive)
             for probe in 1...6 {
                 let ping = Ping(
-                    probeID: UInt64(probe), senderAddress: Self.attacker.address, senderIncarnation: 0, gossip: [forged])
+                    probeID: UInt64(probe), senderAddress: Self.attacker.address, senderIncarnation: 0, gossip: [forged]
+                )
                 await engine.receive([Datagram(envelope(.ping(ping)), address: Self.attacker.address)])
             }
             #expect(await engine.statistics.dropped["hostName"] == 6)
@@ -166,8 +171,10 @@ import Testing
                     id: NodeID(rawValue: 0xF00 + UInt64(probe)), address: PeerAddress(host: "nxhost.zz", port: 7946),
                     incarnation: 1, status: .alive)
                 let ping = Ping(
-                    probeID: UInt64(probe), senderAddress: Self.attacker.address, senderIncarnation: 0, gossip: [forged])
-                try await sender.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: envelope(.ping(ping)))).get()
+                    probeID: UInt64(probe), senderAddress: Self.attacker.address, senderIncarnation: 0, gossip: [forged]
+                )
+                try await sender.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: envelope(.ping(ping))))
+                    .get()
             }
             let refused = await eventually(timeout: .seconds(10)) {
                 await replication.engine.statistics.dropped["hostName"] == 6
@@ -194,7 +201,10 @@ import Testing
 
         /// Lets every lookup still waiting fail, so no task outlives the test.
         func release() {
-            for continuation in waiting.withLock({ state in defer { state.removeAll() }; return state }) {
+            for continuation in waiting.withLock({ state in
+                defer { state.removeAll() }
+                return state
+            }) {
                 continuation.resume()
             }
         }

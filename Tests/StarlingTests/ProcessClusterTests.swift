@@ -12,8 +12,8 @@ import Testing
         for seed in join { arguments += ["--join", seed.description] }
         let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
         guard let line = process.waitForLine(where: { $0.contains("gossip on ") }),
-              let text = line.components(separatedBy: "gossip on ").last?.components(separatedBy: ";").first,
-              let address = PeerAddress(parsing: text)
+            let text = line.components(separatedBy: "gossip on ").last?.components(separatedBy: ";").first,
+            let address = PeerAddress(parsing: text)
         else {
             process.kill()
             throw StoreError.internal("starling serve did not start: \(process.outputLines)")
@@ -37,8 +37,12 @@ import Testing
     }
 
     @Test func serveProcessesReplicateStopCleanlyAndCatchUpAfterRestart() async throws {
-        let dirA = TemporaryDirectory(), dirB = TemporaryDirectory()
-        defer { dirA.remove(); dirB.remove() }
+        let dirA = TemporaryDirectory()
+        let dirB = TemporaryDirectory()
+        defer {
+            dirA.remove()
+            dirB.remove()
+        }
         var (a, addressA) = try Self.serve(dirA, join: [])
         var (b, _) = try Self.serve(dirB, join: [addressA])
         let local = try await UDPLoopbackTests.LivePeer.start(seeds: [addressA])

@@ -10,7 +10,8 @@ import Testing
     let sender = NodeID(rawValue: 0x5E)
 
     @Test func theSealedHeaderNamesSenderSessionAndACounterThatGrows() throws {
-        let sealer = DatagramSealer(keyring: ClusterKeyring(primary: SymmetricKey(size: .bits256)), sender: sender, session: 77)
+        let sealer = DatagramSealer(
+            keyring: ClusterKeyring(primary: SymmetricKey(size: .bits256)), sender: sender, session: 77)
         let first = try #require(sealer.open(sealer.seal(ByteBuffer(string: "a"))).sequence)
         let second = try #require(sealer.open(sealer.seal(ByteBuffer(string: "b"))).sequence)
         #expect(first.sender == sender && first.session == 77 && first.counter == 0)
@@ -43,7 +44,8 @@ import Testing
         // Far ahead: the window moves, and what fell below it is refused.
         #expect(window.accept(sender: sender, session: 1, counter: 5 + ReplayWindow.width) == nil)
         #expect(window.accept(sender: sender, session: 1, counter: 5) == .tooOld)
-        #expect(window.accept(sender: sender, session: 1, counter: 4 + ReplayWindow.width) == nil, "in the moved window")
+        #expect(
+            window.accept(sender: sender, session: 1, counter: 4 + ReplayWindow.width) == nil, "in the moved window")
         // Another sender has a window of its own.
         #expect(window.accept(sender: NodeID(rawValue: 9), session: 1, counter: 5) == nil)
     }

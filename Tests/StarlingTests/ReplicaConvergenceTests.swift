@@ -8,7 +8,8 @@ import Testing
 /// with duplicates, give identical state; and so does exchanging change feeds both ways.
 @Suite(.showsLogsOnFailure) struct ReplicaConvergenceTests {
     /// One random operation on a store.
-    static func randomOperation(on store: Store, clock: ManualWallClock, using rng: inout SeededGenerator) async throws {
+    static func randomOperation(on store: Store, clock: ManualWallClock, using rng: inout SeededGenerator) async throws
+    {
         let key = "k\(Int.random(in: 0..<6, using: &rng))"
         clock.advance(by: Int64.random(in: 0...700, using: &rng))
         switch Int.random(in: 0..<10, using: &rng) {
@@ -49,7 +50,8 @@ import Testing
                                 try await writerB.apply(writerA.changes(after: 0, limit: 10_000))
                             }
                         }
-                        let feed = try writerA.changes(after: 0, limit: 10_000) + writerB.changes(after: 0, limit: 10_000)
+                        let feed =
+                            try writerA.changes(after: 0, limit: 10_000) + writerB.changes(after: 0, limit: 10_000)
                         // Replica 1 takes the feed in order; replica 2 shuffled, in random batches, with duplicates.
                         try await replica1.apply(feed)
                         var scrambled = (feed + feed.filter { _ in Bool.random(using: &rng) }).shuffled(using: &rng)
@@ -146,7 +148,8 @@ import Testing
             defer { directory.remove() }
             var plain = Node.Settings()
             plain.sweepInterval = .zero
-            var nodeB = try Node.open(directory: directory.path, settings: plain, clock: clock, logger: TestNode.quietLogger)
+            var nodeB = try Node.open(
+                directory: directory.path, settings: plain, clock: clock, logger: TestNode.quietLogger)
             let report = try await nodeB.apply(nodeA.changes(after: 0, limit: 10))
             #expect(report.applied == 1)
             #expect(try nodeB.changes(after: 0, limit: 10).map(\.store) == ["app:cache"], "forwarded under its name")
@@ -154,7 +157,8 @@ import Testing
             await nodeB.close()
             var declared = plain
             declared.stores = ["app:cache"]
-            nodeB = try Node.open(directory: directory.path, settings: declared, clock: clock, logger: TestNode.quietLogger)
+            nodeB = try Node.open(
+                directory: directory.path, settings: declared, clock: clock, logger: TestNode.quietLogger)
             #expect(try nodeB.store("app:cache").get("k") == "v")
             await nodeB.close()
         }
@@ -162,11 +166,18 @@ import Testing
 
     @Test func malformedEntriesAreRefusedOneByOneAndTheRestApplied() async throws {
         try await TestNode.with { node, store, clock in
-            let stamp = Stamp(hlc: HybridTimestamp(physicalMillis: UInt64(clock.nowMillis()), logical: 0), origin: NodeID(rawValue: 7))
+            let stamp = Stamp(
+                hlc: HybridTimestamp(physicalMillis: UInt64(clock.nowMillis()), logical: 0), origin: NodeID(rawValue: 7)
+            )
             let report = try await node.apply([
-                Change(seq: 1, store: "default", key: "bad", register: Register(stamp: stamp, content: .value(EncodedValue(canonicalBytes: Array("{nope".utf8))))),
+                Change(
+                    seq: 1, store: "default", key: "bad",
+                    register: Register(stamp: stamp, content: .value(EncodedValue(canonicalBytes: Array("{nope".utf8))))
+                ),
                 Change(seq: 2, store: "", key: "k", register: Register(stamp: stamp, content: .tombstone)),
-                Change(seq: 3, store: "default", key: "good", register: Register(stamp: stamp, content: .value(EncodedValue(integer: 1)))),
+                Change(
+                    seq: 3, store: "default", key: "good",
+                    register: Register(stamp: stamp, content: .value(EncodedValue(integer: 1)))),
             ])
             #expect(report.invalid.count == 2 && report.applied == 1)
             #expect(try store.keys() == ["good"])

@@ -1,10 +1,11 @@
 import Foundation
 import NIOCore
-@testable import Starling
 import StarlingCore
 import StarlingTestKit
 import Synchronization
 import Testing
+
+@testable import Starling
 
 /// The engine under load: datagrams that arrive together are applied in one transaction and
 /// acknowledged once per sender; the feed is packed into deltas from chunked reads; the UDP
@@ -49,13 +50,15 @@ import Testing
 
     /// A datagram from `sender` carrying a delta `(after, through]` with one entry per key.
     func delta(
-        from sender: (id: NodeID, address: PeerAddress), after: Int64, through: Int64, keys: [String], atMillis millis: Int64
+        from sender: (id: NodeID, address: PeerAddress), after: Int64, through: Int64, keys: [String],
+        atMillis millis: Int64
     ) -> Datagram {
         let entries = keys.enumerated().map { index, key in
             DeltaEntry(
                 store: "default", key: key,
                 register: Register(
-                    stamp: Stamp(hlc: HybridTimestamp(physicalMillis: UInt64(millis), logical: UInt16(index)), origin: sender.id),
+                    stamp: Stamp(
+                        hlc: HybridTimestamp(physicalMillis: UInt64(millis), logical: UInt16(index)), origin: sender.id),
                     content: .value(EncodedValue(.string(key)))))
         }
         var buffer = ByteBuffer()
@@ -169,7 +172,9 @@ import Testing
                 #expect(delta.after == after, "deltas are contiguous")
                 #expect(delta.entries.reduce(0) { $0 + WireFormat.encodedSize(of: $1) } <= budget)
                 #expect(delta.entries.count == count)
-                if delta.through < node.lastSeq { #expect(delta.clock == .zero, "only the delta reaching the head carries the clock") }
+                if delta.through < node.lastSeq {
+                    #expect(delta.clock == .zero, "only the delta reaching the head carries the clock")
+                }
                 carried += count
                 after = delta.through
                 last = delta
@@ -195,7 +200,8 @@ import Testing
         }
         #expect(await inbox.next().map(\.address.port) == [1, 2])
         for await _ in pushed { break }
-        #expect(await inbox.next().map(\.address.port) == [3], "the full inbox held the third push until there was room")
+        #expect(
+            await inbox.next().map(\.address.port) == [3], "the full inbox held the third push until there was room")
         let waiting = Task { await inbox.next() }
         await inbox.push(Self.empty(from: 4))
         #expect(await waiting.value.map(\.address.port) == [4], "a waiting receiver is woken by the next push")

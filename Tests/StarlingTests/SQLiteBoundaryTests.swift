@@ -1,6 +1,7 @@
-@testable import Starling
 import StarlingTestKit
 import Testing
+
+@testable import Starling
 
 /// The C boundary checks every SQLite result: a failed bind throws instead of running the
 /// statement with a parameter missing, a failed step is thrown once and leaves the statement
@@ -29,7 +30,8 @@ import Testing
             ]
             for bind in binds {
                 let error = try #require(
-                    #expect(throws: SQLiteError.self) { try bind(insert) }, "a parameter that does not exist is refused")
+                    #expect(throws: SQLiteError.self) { try bind(insert) }, "a parameter that does not exist is refused"
+                )
                 #expect(error.primaryCode == Self.range, "\(error)")
                 #expect(error.statement == "INSERT INTO t (x, y) VALUES (?1, ?2)")
                 let mapped = StoreError(error, while: "writing")

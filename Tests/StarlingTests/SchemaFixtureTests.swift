@@ -20,7 +20,8 @@ import Testing
     func writeVersion1Fixture() async throws {
         let directory = Fixtures.path("db/v1")
         try? FileManager.default.removeItem(atPath: directory)
-        let node = try Node.open(directory: directory, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
+        let node = try Node.open(
+            directory: directory, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
         let store = try node.store("default")
         try await store.set("greeting", "hello")
         try await store.set("doc", ["list": [1, 2.5, nil], "flag": true])
@@ -43,7 +44,8 @@ import Testing
         defer { copy.remove() }
         try FileManager.default.removeItem(atPath: copy.path)
         try FileManager.default.copyItem(atPath: Fixtures.path("db/v1"), toPath: copy.path)
-        let node = try Node.open(directory: copy.path, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
+        let node = try Node.open(
+            directory: copy.path, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
         let store = try node.store("default")
         #expect(try store.get("greeting") == "hello")
         #expect(try store.get("doc") == ["list": [1, 2.5, nil], "flag": true])

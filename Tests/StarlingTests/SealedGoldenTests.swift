@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
 import NIOCore
-@testable import Starling
 import StarlingCore
 import StarlingTestKit
 import Testing
+
+@testable import Starling
 
 /// The golden datagram of sealed format 2 (`Fixtures/wire/v2/sealed.hex`): a fixed key, sender,
 /// session, counter and nonce seal the golden `deltaAck` envelope to exactly these bytes, and the
@@ -16,9 +17,10 @@ import Testing
 
     static var plaintext: ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeStarlingEnvelope(Envelope(
-            clusterID: 0x0123_4567_89AB_CDEF, sender: sender,
-            message: .deltaAck(DeltaAck(through: 104, completeThrough: HybridTimestamp(rawValue: 42)))))
+        buffer.writeStarlingEnvelope(
+            Envelope(
+                clusterID: 0x0123_4567_89AB_CDEF, sender: sender,
+                message: .deltaAck(DeltaAck(through: 104, completeThrough: HybridTimestamp(rawValue: 42)))))
         return buffer
     }
 

@@ -9,7 +9,8 @@ import Testing
 @Suite(.showsLogsOnFailure) struct SharedFeedTests {
     @Test func fiftyWatchersCostOneFeedReadPerCommitNotOnePerWatcher() async throws {
         try await TestNode.with { node, store, _ in
-            let watchers = 50, writes = 20
+            let watchers = 50
+            let writes = 20
             let before = node.feedHub.readCount
             let seen = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<watchers {

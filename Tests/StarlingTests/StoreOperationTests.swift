@@ -37,7 +37,11 @@ import Testing
 
     @Test func putRefusesConditionalWritesOnThisBackend() async throws {
         try await TestNode.with { _, store, _ in
-            await #expect(throws: StoreError.invalid("conditional writes need a linearizable store; store \"default\" is kv.crdt (eventually consistent)")) {
+            await #expect(
+                throws: StoreError.invalid(
+                    "conditional writes need a linearizable store; store \"default\" is kv.crdt (eventually consistent)"
+                )
+            ) {
                 try await store.put("k", 1, PutOptions(onlyIfAbsent: true))
             }
             let both = await #expect(throws: StoreError.self) {
@@ -67,7 +71,9 @@ import Testing
             let prefixed = try store.list(prefix: "a/", limit: 100)
             #expect(prefixed.items.map(\.key) == ["a/1", "a/10", "a/2"])
             #expect(prefixed.hasMore == false && prefixed.cursor == nil)
-            #expect(try store.list(prefix: "a/", after: Optional(try store.list(prefix: "a/", limit: 1).cursor!), limit: 10).items.map(\.key) == ["a/10", "a/2"])
+            #expect(
+                try store.list(prefix: "a/", after: Optional(try store.list(prefix: "a/", limit: 1).cursor!), limit: 10)
+                    .items.map(\.key) == ["a/10", "a/2"])
         }
     }
 

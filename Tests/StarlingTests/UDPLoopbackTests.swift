@@ -22,7 +22,8 @@ import Testing
         }
 
         static func start(
-            seeds: [PeerAddress] = [], directory: TemporaryDirectory = TemporaryDirectory(), keyring: ClusterKeyring? = nil,
+            seeds: [PeerAddress] = [], directory: TemporaryDirectory = TemporaryDirectory(),
+            keyring: ClusterKeyring? = nil,
             port: UInt16 = 0
         ) async throws -> LivePeer {
             let node = try Node.open(directory: directory.path, logger: TestNode.quietLogger)
@@ -32,7 +33,8 @@ import Testing
             settings.keyring = keyring
             settings.membership.probeInterval = .milliseconds(200)
             settings.replicator.roundInterval = .milliseconds(50)
-            let replication = try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
+            let replication = try await UDPReplication.start(
+                node: node, settings: settings, logger: TestNode.quietLogger)
             return LivePeer(node: node, replication: replication, directory: directory)
         }
 
@@ -105,7 +107,9 @@ import Testing
         var rng = SeededGenerator(seed: 0xF00D)
         var valid = ByteBuffer()
         valid.writeStarlingEnvelope(
-            Envelope(clusterID: ReplicationSettings().clusterID, sender: NodeID(rawValue: 99), message: .deltaAck(DeltaAck(through: 5))))
+            Envelope(
+                clusterID: ReplicationSettings().clusterID, sender: NodeID(rawValue: 99),
+                message: .deltaAck(DeltaAck(through: 5))))
         let template = Array(valid.readableBytesView)
         for index in 0..<10_000 {
             var bytes: [UInt8]
@@ -117,7 +121,9 @@ import Testing
                     let position = Int.random(in: 0..<bytes.count, using: &rng)
                     bytes[position] = UInt8.random(in: 0...255, using: &rng)
                 }
-                if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
+                if Bool.random(using: &rng) {
+                    bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng)))
+                }
             }
             var buffer = sender.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)

@@ -272,9 +272,11 @@ import Testing
                 try store.watch(after: -1)
             }
             let head = node.lastSeq
-            #expect(throws: StoreError.invalid(
-                "after \(head + 1) is beyond this node's change feed head \(head): sequence numbers are per node, "
-                    + "so resume only on the node that issued them")) { try store.watch(after: head + 1) }
+            #expect(
+                throws: StoreError.invalid(
+                    "after \(head + 1) is beyond this node's change feed head \(head): sequence numbers are per node, "
+                        + "so resume only on the node that issued them")
+            ) { try store.watch(after: head + 1) }
             try store.release()
             #expect(throws: StoreError.self) { try store.watch() }
         }

@@ -108,7 +108,8 @@ struct FeedWindow {
     func take(after position: Int64, store: StoreID, keys: FeedKeyRange, limit: Int) -> Take {
         if position < start { return .behind }
         if position >= end { return .caughtUp }
-        var low = first, high = rows.count
+        var low = first
+        var high = rows.count
         while low < high {
             let middle = (low + high) / 2
             if rows[middle].seq <= position { low = middle + 1 } else { high = middle }

@@ -48,7 +48,7 @@ extension Node {
                 let changes = batch.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) }
                 do throws(StoreError) {
                     results.append(.success(try Self.merge(changes, into: &context, limits: limits)))
-                } catch where error.detail == .clockOffset {
+                } catch  where error.detail == .clockOffset {
                     results.append(.failure(error))
                 }
             }
@@ -59,7 +59,7 @@ extension Node {
     /// Merges changes from another peer inside the writer's transaction.
     /// - Throws: `INVALID` with detail `clockOffset`, before writing anything, if a stamp is too
     ///   far ahead; storage failures.
-    private static func merge(_ changes: [Change], into context: inout WriteContext, limits: Limits)
+    private static func merge(_ changes: [Change], into context: inout WriteContext, limits: Settings.Limits)
         throws(StoreError) -> ApplyReport
     {
         var report = ApplyReport()
@@ -85,21 +85,29 @@ extension Node {
     }
 
     /// Why a replicated change cannot be stored (a faulty peer), or nil if it can.
-    static func invalidity(of change: Change, limits: Limits) -> String? {
+    static func invalidity(of change: Change, limits: Settings.Limits) -> String? {
         if change.store.isEmpty { return "an empty store id" }
         if change.key.utf8.count > max(limits.maxKeyBytes, 65_535) { return "a key beyond any limit" }
         if case .value(let value) = change.register.content {
-            if value.bytes.count > max(limits.maxValueBytes, WireFormat.maxValueBytes) { return "a value beyond any limit" }
+            if value.bytes.count > max(limits.maxValueBytes, WireFormat.maxValueBytes) {
+                return "a value beyond any limit"
+            }
             if (try? value.decoded()) == nil { return "a value that is not JSON (key \(change.key))" }
         }
         return nil
     }
 
-    private static func merge(_ change: Change, storeID: StoreID, into context: inout WriteContext, report: inout ApplyReport)
+    private static func merge(
+        _ change: Change, storeID: StoreID, into context: inout WriteContext, report: inout ApplyReport
+    )
         throws(StoreError)
     {
         if change.key.isEmpty {
-            if try context.clear(store: storeID, at: change.register.stamp) { report.applied += 1 } else { report.unchanged += 1 }
+            if try context.clear(store: storeID, at: change.register.stamp) {
+                report.applied += 1
+            } else {
+                report.unchanged += 1
+            }
             return
         }
         let current = try context.register(storeID, change.key)

@@ -8,8 +8,6 @@ public import StarlingCore
 /// One process at a time may open a data directory; a second opener fails at once with an
 /// error naming the holder, and writes nothing. Call ``close()`` when done.
 public final class Node: Sendable {
-    /// How a node stores and validates data.
-    public typealias Settings = NodeSettings
 
     /// This peer's identity: the `origin` of its writes. Created on first open and persisted.
     public let id: NodeID
@@ -150,7 +148,7 @@ public final class Node: Sendable {
     }
 }
 
-extension NodeSettings {
+extension Node.Settings {
     /// Refuses a setting out of its range with `INVALID`, naming it; ``Node/open(directory:settings:clock:logger:)``
     /// checks its settings first.
     public func validate() throws(StoreError) {

@@ -48,9 +48,10 @@ extension Store {
         var values: [JSONValue?] = []
         values.reserveCapacity(keys.count)
         for (key, register) in zip(keys, registers) {
-            values.append(try register.flatMap { register throws(StoreError) in
-                try entry(key: key, register: register, nowMillis: now)?.value
-            })
+            values.append(
+                try register.flatMap { register throws(StoreError) in
+                    try entry(key: key, register: register, nowMillis: now)?.value
+                })
         }
         return values
     }
@@ -98,7 +99,8 @@ extension Store {
             items.append(entry)
             return true
         }
-        return ListPage(items: items, cursor: hasMore ? items.last.map { Self.encodeCursor($0.key) } : nil, hasMore: hasMore)
+        return ListPage(
+            items: items, cursor: hasMore ? items.last.map { Self.encodeCursor($0.key) } : nil, hasMore: hasMore)
     }
 
     /// The live keys matching a glob, sorted: `*` any run, `?` one character, `[abc]`, `[a-z]`,

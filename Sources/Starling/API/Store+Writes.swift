@@ -75,7 +75,8 @@ extension Store {
         return try await node.localWrite { context throws(StoreError) in
             let current = try context.register(storeID, key)
             let wasLive = current.map { Self.isLive($0, at: context.nowMillis()) } ?? false
-            try context.mergeFresh(Register(stamp: try context.freshStamp(), content: .tombstone), store: storeID, key: key)
+            try context.mergeFresh(
+                Register(stamp: try context.freshStamp(), content: .tombstone), store: storeID, key: key)
             return wasLive
         }
     }
@@ -91,7 +92,7 @@ extension Store {
         let storeID = self.storeID
         return try await node.localWrite { context throws(StoreError) in
             guard let current = try context.register(storeID, key),
-                  case .live(let value, _) = current.visibility(at: context.nowMillis())
+                case .live(let value, _) = current.visibility(at: context.nowMillis())
             else { return false }
             let register = Self.valueRegister(value, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
             try context.mergeFresh(register, store: storeID, key: key)
@@ -113,7 +114,9 @@ extension Store {
             let base = current ?? Register.zeroBase(at: context.clearStamp(storeID) ?? .zero)
             let now = context.nowMillis()
             let stamp = try context.freshStamp()
-            guard let (register, value) = base.incremented(by: amount, origin: stamp.origin, hlc: stamp.hlc, nowMillis: now)
+            guard
+                let (register, value) = base.incremented(
+                    by: amount, origin: stamp.origin, hlc: stamp.hlc, nowMillis: now)
             else {
                 if case .live(let value, _) = base.visibility(at: now), value.integerValue == nil {
                     throw .invalid("the value of \(key) is not an integer")

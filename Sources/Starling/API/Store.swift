@@ -60,7 +60,9 @@ public final class Store: Sendable {
     func encode(_ value: JSONValue) throws(StoreError) -> EncodedValue {
         guard value.isFinite else { throw .invalid("the value contains a non-finite number (NaN or infinity)") }
         // Stored values must decode again, and the decoder allows 128 levels of nesting.
-        guard value.nestingDepth <= 128 else { throw .invalid("the value nests arrays and objects deeper than 128 levels") }
+        guard value.nestingDepth <= 128 else {
+            throw .invalid("the value nests arrays and objects deeper than 128 levels")
+        }
         let encoded = EncodedValue(value)
         guard encoded.bytes.count <= node.settings.limits.maxValueBytes else {
             throw .invalid(

@@ -1,5 +1,5 @@
-package import Metrics
 package import Logging
+package import Metrics
 package import NIOCore
 
 /// The connection instruments of one listener: `starling_<listener>_connections` (a gauge of the

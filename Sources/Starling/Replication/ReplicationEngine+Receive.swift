@@ -147,7 +147,8 @@ extension ReplicationEngine {
             statistics.invalidEntries += report.invalid.count
             metrics.dropped(reason: "invalidEntry")
             logger.warning(
-                "refused malformed entries from a peer", metadata: ["sender": "\(member)", "reasons": "\(report.invalid.prefix(3))"])
+                "refused malformed entries from a peer",
+                metadata: ["sender": "\(member)", "reasons": "\(report.invalid.prefix(3))"])
         }
         if !report.staleAnswers.isEmpty, let address = addressOf(member) {
             sendRepair(report.staleAnswers, to: address)

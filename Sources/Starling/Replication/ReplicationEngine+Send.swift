@@ -24,7 +24,8 @@ extension ReplicationEngine {
             sender: node.id, maxDatagram: messageBudget)
         guard !pieces.isEmpty else {
             statistics.dropped["tooLarge", default: 0] += 1
-            logger.error("a message is too large to send even in fragments", metadata: ["bytes": "\(buffer.readableBytes)"])
+            logger.error(
+                "a message is too large to send even in fragments", metadata: ["bytes": "\(buffer.readableBytes)"])
             return
         }
         for piece in pieces {
@@ -74,7 +75,8 @@ extension ReplicationEngine {
             else { return }
             statistics.deltasSent += 1
             metrics.deltaSent(entries: entryCount)
-            replicator.deltaSent(to: member, after: after, through: delta.through, nowMillis: node.wallClock.nowMillis())
+            replicator.deltaSent(
+                to: member, after: after, through: delta.through, nowMillis: node.wallClock.nowMillis())
             send(.delta(delta), to: address)
             guard replicator.nextDeltaStart(to: member) == delta.through else { return }
             after = delta.through
@@ -109,7 +111,8 @@ extension ReplicationEngine {
         guard let address = addressOf(member) else { return }
         do {
             let hashes = try node.bucketDigest(
-                buckets: settings.digestBuckets, nowMillis: node.wallClock.nowMillis(), omitDeadBefore: digestOmitsDeadBefore)
+                buckets: settings.digestBuckets, nowMillis: node.wallClock.nowMillis(),
+                omitDeadBefore: digestOmitsDeadBefore)
             send(.digest(Digest(hashes: hashes, reply: reply)), to: address)
         } catch {
             logger.warning("could not compute a digest", metadata: ["error": "\(error)"])
@@ -123,7 +126,9 @@ extension ReplicationEngine {
     /// after `digestDeferralLimit` deferrals in a row it is answered anyway.
     func answerDigest(_ digest: Digest, from member: NodeID) {
         guard let address = addressOf(member) else { return }
-        guard replicator.isCaughtUp(member) || digestDeferrals[member, default: 0] >= settings.replicator.digestDeferralLimit
+        guard
+            replicator.isCaughtUp(member)
+                || digestDeferrals[member, default: 0] >= settings.replicator.digestDeferralLimit
         else {
             digestDeferrals[member, default: 0] += 1
             statistics.digestsDeferred += 1
@@ -135,7 +140,8 @@ extension ReplicationEngine {
         guard digest.hashes.count == settings.digestBuckets else { return drop(reason: "digestSize", from: address) }
         do {
             let mine = try node.bucketDigest(
-                buckets: digest.hashes.count, nowMillis: node.wallClock.nowMillis(), omitDeadBefore: digestOmitsDeadBefore)
+                buckets: digest.hashes.count, nowMillis: node.wallClock.nowMillis(),
+                omitDeadBefore: digestOmitsDeadBefore)
             let differing = Set(mine.indices.filter { mine[$0] != digest.hashes[$0] })
             if !differing.isEmpty {
                 statistics.repairsStarted += 1

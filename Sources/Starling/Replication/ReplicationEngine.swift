@@ -106,8 +106,12 @@ public actor ReplicationEngine {
         let now = node.wallClock.nowMillis()
         // Members remembered from before a restart are either found again or forgotten (as a dead
         // member is) within the member timeout; until then the horizon cannot count them, so wait.
-        nextGCMillis = now + max(settings.gcIntervalMillis, settings.membership.deadMemberRetentionMillis
-            + settings.membership.suspicionTimeoutMillis)
+        nextGCMillis =
+            now
+            + max(
+                settings.gcIntervalMillis,
+                settings.membership.deadMemberRetentionMillis
+                    + settings.membership.suspicionTimeoutMillis)
         perform(membership.start(nowMillis: now))
         perform(replicator.start(nowMillis: now))
         await flushOutbox()
@@ -171,7 +175,9 @@ public actor ReplicationEngine {
         let now = node.wallClock.nowMillis()
         _ = assembler.expire(nowMillis: now)
         let directives = replicator.tick(nowMillis: now)
-        let isHeartbeat = { (directive: Replicator.Directive) in if case .sendHeartbeat = directive { true } else { false } }
+        let isHeartbeat = { (directive: Replicator.Directive) in
+            if case .sendHeartbeat = directive { true } else { false }
+        }
         // Carry out the tick before the clock's await: an acknowledgement arriving meanwhile
         // must find the sends of this tick already recorded, not replay them after its own.
         perform(directives.filter { !isHeartbeat($0) })

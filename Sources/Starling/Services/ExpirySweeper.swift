@@ -1,6 +1,6 @@
-import Synchronization
 import Logging
 import StarlingCore
+import Synchronization
 
 /// Turns expired values into tombstones in the background, keeping their stamps, so their
 /// bytes are freed while an older copy arriving later still cannot resurrect them.

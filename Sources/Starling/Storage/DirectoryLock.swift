@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    internal import Glibc
+#elseif canImport(Darwin)
+    internal import Darwin
+#endif
 
 /// An exclusive, process-wide claim on a data directory: `flock` on `<dir>/LOCK`, which also
 /// records the holder's pid and host so a refused opener can name it.

@@ -11,7 +11,8 @@ package enum EntryRow {
         let stamp = Stamp(
             hlc: HybridTimestamp(rawValue: row.uint64(first)),
             origin: NodeID(rawValue: row.uint64(first + 1)))
-        let content: Register.Content = row.blobOrNil(first + 2).map { .value(EncodedValue(canonicalBytes: $0)) }
+        let content: Register.Content =
+            row.blobOrNil(first + 2).map { .value(EncodedValue(canonicalBytes: $0)) }
             ?? .tombstone
         let increments = row.blobOrNil(first + 4).map(decodeIncrements) ?? [:]
         return Register(stamp: stamp, content: content, expiresAt: row.int64OrNil(first + 3), increments: increments)

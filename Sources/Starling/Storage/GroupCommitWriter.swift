@@ -80,7 +80,8 @@ final class GroupCommitWriter: Sendable {
                     } catch {
                         if context.writes != writesBefore, context.batchFailure == nil {
                             context.batchFailure = .internal(
-                                "a write request failed after writing (\(error)); its batch was rolled back — please report this")
+                                "a write request failed after writing (\(error)); its batch was rolled back — please report this"
+                            )
                         }
                         return { _ in continuation.resume(returning: .failure(error)) }
                     }

@@ -36,10 +36,14 @@ enum NodeIdentityFile {
         guard let format = lines.first else { return .failure(Problem("is empty")) }
         let formatWords = format.split(separator: " ")
         guard formatWords.count == 2, formatWords[0] == formatWord, let version = Int(formatWords[1]) else {
-            return .failure(Problem("does not start with \"\(formatWord) \(formatVersion)\": it is not a Starling identity file"))
+            return .failure(
+                Problem("does not start with \"\(formatWord) \(formatVersion)\": it is not a Starling identity file"))
         }
         guard version == formatVersion else {
-            return .failure(Problem("has format \(version), which this build (format \(formatVersion)) cannot read: run a newer Starling"))
+            return .failure(
+                Problem(
+                    "has format \(version), which this build (format \(formatVersion)) cannot read: run a newer Starling"
+                ))
         }
         let idLines = lines.dropFirst().filter { $0.hasPrefix("node_id ") }
         guard idLines.count == 1, let raw = UInt64(idLines[0].dropFirst("node_id ".count), radix: 16), raw != 0 else {

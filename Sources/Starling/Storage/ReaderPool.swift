@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import Logging
+import Synchronization
 
 /// Read-only connections for concurrent reads, separate from the writer.
 ///

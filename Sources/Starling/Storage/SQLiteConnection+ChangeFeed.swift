@@ -43,7 +43,8 @@ extension SQLiteConnection {
         throws(SQLiteError) -> FeedPage
     {
         try inReadTransaction { () throws(SQLiteError) in
-            let sql = lower.isEmpty
+            let sql =
+                lower.isEmpty
                 ? StorageSQL.storeFeed : upper == nil ? StorageSQL.storeFeedFrom : StorageSQL.storeFeedBetween
             let rows = try statement(sql).withReset { statement throws(SQLiteError) in
                 try statement.bind(1, seq)
@@ -78,7 +79,8 @@ extension SQLiteConnection {
                     rows.append(
                         FeedPage.Row(
                             seq: statement.int64(0), store: StoreID(rawValue: statement.int64(1)),
-                            key: statement.string(fromBlob: 2), register: EntryRow.register(from: statement, startingAt: 3)))
+                            key: statement.string(fromBlob: 2),
+                            register: EntryRow.register(from: statement, startingAt: 3)))
                 }
                 return rows
             }

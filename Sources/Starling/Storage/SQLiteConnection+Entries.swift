@@ -49,8 +49,10 @@ extension SQLiteConnection {
             var found: [(StoreID, [UInt8], Register)] = []
             while try statement.step() {
                 found.append(
-                    (StoreID(rawValue: statement.int64(0)), statement.blob(1),
-                     EntryRow.register(from: statement, startingAt: 2)))
+                    (
+                        StoreID(rawValue: statement.int64(0)), statement.blob(1),
+                        EntryRow.register(from: statement, startingAt: 2)
+                    ))
             }
             return found
         }

@@ -120,7 +120,8 @@ final class SQLiteConnection {
         guard let raw else {
             // SQLITE_OK without a statement: the text holds only white space or comments.
             throw SQLiteError(
-                code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE, message: "no SQL statement in the text", statement: sql,
+                code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE, message: "no SQL statement in the text",
+                statement: sql,
                 database: path)
         }
         let statement = SQLiteStatement(raw, connection: self, sql: sql)

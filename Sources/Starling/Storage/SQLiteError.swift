@@ -15,9 +15,11 @@ struct SQLiteError: Error, CustomStringConvertible {
     /// True for failures of the disk or the environment rather than of the request:
     /// full disk, I/O error, lock contention, out of memory, read-only file, can't open.
     var isEnvironmental: Bool {
-        [SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_CANTOPEN,
-         SQLITE_PROTOCOL, SQLITE_NOLFS]
-            .contains(primaryCode)
+        [
+            SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_CANTOPEN,
+            SQLITE_PROTOCOL, SQLITE_NOLFS,
+        ]
+        .contains(primaryCode)
     }
 
     /// True when the file is damaged: "SQLITE_CORRUPT ... the database file has been corrupted",
@@ -30,7 +32,8 @@ struct SQLiteError: Error, CustomStringConvertible {
 
     /// A corruption found by a check rather than reported by a call: `SQLITE_CORRUPT` with `message`.
     static func corruption(_ message: String, database: String) -> SQLiteError {
-        SQLiteError(code: SQLITE_CORRUPT, extendedCode: SQLITE_CORRUPT, message: message, statement: nil, database: database)
+        SQLiteError(
+            code: SQLITE_CORRUPT, extendedCode: SQLITE_CORRUPT, message: message, statement: nil, database: database)
     }
 
     var description: String {

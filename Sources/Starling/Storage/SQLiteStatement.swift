@@ -88,7 +88,8 @@ final class SQLiteStatement {
     }
 
     func bind(_ index: Int32, blob bytes: some Collection<UInt8>) throws(SQLiteError) {
-        let rc = bytes.withContiguousStorageIfAvailable { buffer in bindBlob(index, buffer) }
+        let rc =
+            bytes.withContiguousStorageIfAvailable { buffer in bindBlob(index, buffer) }
             ?? Array(bytes).withUnsafeBufferPointer { bindBlob(index, $0) }
         try check(rc)
     }

@@ -18,7 +18,9 @@ struct StableHash {
         combine(register.stamp.hlc.rawValue)
         combine(register.stamp.origin.rawValue)
         switch register.content {
-        case .value(let value): combine(1); combine(value.bytes)
+        case .value(let value):
+            combine(1)
+            combine(value.bytes)
         case .tombstone: combine(0)
         }
         combine(register.expiresAt.map { UInt64(bitPattern: $0) } ?? .max)

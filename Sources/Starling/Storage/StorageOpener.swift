@@ -18,7 +18,7 @@ enum StorageOpener {
     /// - Throws: `UNAVAILABLE` for a damaged directory or a corrupt database (naming the file and
     ///   the ways to recover) and for storage that cannot be opened; `INTERNAL` for a newer schema.
     static func open(
-        _ directory: DataDirectory, settings: NodeSettings, clock: any WallClock, logger: Logger
+        _ directory: DataDirectory, settings: Node.Settings, clock: any WallClock, logger: Logger
     ) throws(StoreError) -> Opened {
         guard settings.storage.reinitialize else {
             return try openInPlace(directory, settings: settings, verify: settings.storage.checkOnOpen, logger: logger)
@@ -31,7 +31,8 @@ enum StorageOpener {
             return opened
         } catch let error where error.detail == .damagedDataDirectory || error.detail == .corruptDatabase {
             logger.warning(
-                "re-initialising the data directory", metadata: ["directory": "\(directory.path)", "reason": "\(error.message)"])
+                "re-initialising the data directory",
+                metadata: ["directory": "\(directory.path)", "reason": "\(error.message)"])
             let moved = try directory.moveAside(stamp: DataDirectory.stamp(millis: clock.nowMillis()))
             for file in moved {
                 logger.warning("moved aside", metadata: ["file": "\(file.from)", "to": "\(file.to)"])
@@ -46,7 +47,7 @@ enum StorageOpener {
 
     /// Opens `directory` as its files are, refusing a damaged one.
     private static func openInPlace(
-        _ directory: DataDirectory, settings: NodeSettings, verify: Bool, logger: Logger
+        _ directory: DataDirectory, settings: Node.Settings, verify: Bool, logger: Logger
     ) throws(StoreError) -> Opened {
         let condition = try directory.inspect()
         let path = directory.database
@@ -87,7 +88,7 @@ enum StorageOpener {
     }
 
     /// Connection settings, each from the SQLite documentation (https://sqlite.org/pragma.html).
-    private static func configure(_ db: SQLiteConnection, settings: StorageSettings) throws(SQLiteError) {
+    private static func configure(_ db: SQLiteConnection, settings: Node.Settings.Storage) throws(SQLiteError) {
         // "The WAL journaling mode uses a write-ahead log instead of a rollback journal ...
         // WAL provides more concurrency as readers do not block writers and a writer does not
         // block readers." The mode is persistent: it is stored in the database file.
@@ -120,10 +121,11 @@ enum StorageOpener {
         }
     }
 
-    private static func loadState(_ db: SQLiteConnection, settings: NodeSettings) throws -> Opened {
+    private static func loadState(_ db: SQLiteConnection, settings: Node.Settings) throws -> Opened {
         try db.beginImmediate()
         do {
-            let nodeID = try db.metaValue(.nodeID).map { NodeID(rawValue: UInt64(bitPattern: $0)) }
+            let nodeID =
+                try db.metaValue(.nodeID).map { NodeID(rawValue: UInt64(bitPattern: $0)) }
                 ?? createNodeID(db, settings.initialNodeID)
             let lastHLC = try db.metaValue(.lastHLC).map { HybridTimestamp(rawValue: UInt64(bitPattern: $0)) }
             var storeIDs: [String: StoreID] = [:]

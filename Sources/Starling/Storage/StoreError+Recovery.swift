@@ -28,7 +28,8 @@ extension StoreError {
 
     /// The database file exists but holds nothing: zero bytes, or no node.
     static func emptyDatabase(_ directory: DataDirectory, node: NodeID?, what: String) -> StoreError {
-        let initialised = node.map { "\(directory.path) was initialised for node \($0) (\(directory.identity))" }
+        let initialised =
+            node.map { "\(directory.path) was initialised for node \($0) (\(directory.identity))" }
             ?? "a new data directory has no starling.db at all, so it was truncated or replaced"
         return .damagedDataDirectory(
             "the database \(directory.database) is empty (\(what)), but \(initialised); Starling will not start "

@@ -57,7 +57,9 @@ final class DatagramInbox: Sendable {
         while true {
             let (waitForRoom, wake): (Bool, (CheckedContinuation<[Datagram], Never>, [Datagram])?) = state.withLock {
                 if $0.finished { return (false, nil) }
-                guard $0.hasRoom(for: size, capacity: capacity, capacityBytes: capacityBytes) else { return (true, nil) }
+                guard $0.hasRoom(for: size, capacity: capacity, capacityBytes: capacityBytes) else {
+                    return (true, nil)
+                }
                 $0.queued.append(datagram)
                 $0.queuedBytes += size
                 guard let consumer = $0.consumer else { return (false, nil) }

@@ -1,7 +1,7 @@
-package import NIOCore
-package import StarlingCore
 import Crypto
 import Foundation
+package import NIOCore
+package import StarlingCore
 import Synchronization
 
 /// Why a datagram was refused before decoding: a ``reason`` usable as a metrics label and a
@@ -171,10 +171,10 @@ package final class DatagramSealer: Sendable {
         }
         let start = datagram.readerIndex
         guard datagram.readableBytes >= Self.overhead,
-              let keyID = datagram.getInteger(at: start + 4, endianness: .big, as: UInt32.self),
-              let sender = datagram.getInteger(at: start + 8, endianness: .big, as: UInt64.self),
-              let session = datagram.getInteger(at: start + 16, endianness: .big, as: UInt64.self),
-              let counter = datagram.getInteger(at: start + 24, endianness: .big, as: UInt64.self)
+            let keyID = datagram.getInteger(at: start + 4, endianness: .big, as: UInt32.self),
+            let sender = datagram.getInteger(at: start + 8, endianness: .big, as: UInt64.self),
+            let session = datagram.getInteger(at: start + 16, endianness: .big, as: UInt64.self),
+            let counter = datagram.getInteger(at: start + 24, endianness: .big, as: UInt64.self)
         else {
             throw SealError(
                 .truncated, "sealed datagram of \(datagram.readableBytes) bytes, at least \(Self.overhead) expected")

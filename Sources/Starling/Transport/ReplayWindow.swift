@@ -39,12 +39,15 @@ package struct ReplayWindow: Sendable {
     /// - Returns: nil when accepted (and recorded), else why it was refused.
     package mutating func accept(sender: NodeID, session: UInt64, counter: UInt64) -> Refusal? {
         guard var state = senders[sender], state.session >= session else {
-            if senders[sender] == nil, senders.count >= Self.maxSenders, let oldest = senders.min(by: {
-                $0.value.session < $1.value.session
-            }) {
+            if senders[sender] == nil, senders.count >= Self.maxSenders,
+                let oldest = senders.min(by: {
+                    $0.value.session < $1.value.session
+                })
+            {
                 senders[oldest.key] = nil
             }
-            var fresh = Sender(session: session, newest: counter, seen: Array(repeating: 0, count: Int(Self.width / 64)))
+            var fresh = Sender(
+                session: session, newest: counter, seen: Array(repeating: 0, count: Int(Self.width / 64)))
             Self.mark(counter, in: &fresh.seen)
             senders[sender] = fresh
             return nil

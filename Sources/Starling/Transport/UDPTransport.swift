@@ -1,8 +1,8 @@
-import Synchronization
 public import Logging
 import NIOCore
 import NIOPosix
 public import StarlingCore
+import Synchronization
 
 /// A node replicating over real UDP: a bound socket, its receive loop, and the engine.
 ///
@@ -64,7 +64,8 @@ public final class UDPReplication: Sendable {
         }
         let local = channel.channel.localAddress
         let bound = PeerAddress(
-            host: local?.ipAddress ?? settings.bind.host, port: UInt16(clamping: local?.port ?? Int(settings.bind.port)))
+            host: local?.ipAddress ?? settings.bind.host, port: UInt16(clamping: local?.port ?? Int(settings.bind.port))
+        )
         let transport = UDPTransport(logger: logger)
         let engine: ReplicationEngine
         let unresolvedSeeds: [PeerAddress]

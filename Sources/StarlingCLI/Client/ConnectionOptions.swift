@@ -10,13 +10,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The store to address.")
     var store = "default"
 
-    @Option(help: ArgumentHelp(
-        "The HTTP API of starling serve. Default: $STARLING_ENDPOINT, else \(ConnectionOptions.defaultEndpoint).",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The HTTP API of starling serve. Default: $STARLING_ENDPOINT, else \(ConnectionOptions.defaultEndpoint).",
+            valueName: "url"))
     var endpoint: String?
 
-    @Option(help: ArgumentHelp(
-        "A bearer token sent as Authorization: Bearer. Default: $STARLING_TOKEN, else none.", valueName: "token"))
+    @Option(
+        help: ArgumentHelp(
+            "A bearer token sent as Authorization: Bearer. Default: $STARLING_TOKEN, else none.", valueName: "token"))
     var token: String?
 
     @Flag(help: "Print the result as canonical JSON, for scripts.")

@@ -128,7 +128,8 @@ final class LocalPeers: Sendable {
         let arguments: [String]
         let log: String
         var description: String {
-            let tail = (try? String(contentsOfFile: log, encoding: .utf8))?
+            let tail =
+                (try? String(contentsOfFile: log, encoding: .utf8))?
                 .split(separator: "\n").suffix(5).joined(separator: "\n  ") ?? ""
             return "starling \(arguments.joined(separator: " ")) did not start; the end of \(log):\n  \(tail)"
         }
@@ -169,7 +170,8 @@ final class LocalPeers: Sendable {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
             if let data = FileManager.default.contents(atPath: log),
-               String(decoding: data.dropFirst(Int(start)), as: UTF8.self).contains(ready) {
+                String(decoding: data.dropFirst(Int(start)), as: UTF8.self).contains(ready)
+            {
                 return
             }
             Thread.sleep(forTimeInterval: 0.05)

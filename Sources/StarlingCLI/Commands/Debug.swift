@@ -21,7 +21,7 @@ struct Debug: AsyncParsableCommand {
 
         func run() async throws {
             var settings = Node.Settings()
-            settings.storage.durability = StorageSettings.Durability(rawValue: durability) ?? .process
+            settings.storage.durability = Node.Settings.Storage.Durability(rawValue: durability) ?? .process
             let node = try Node.open(directory: dataDir, settings: settings)
             let store = try node.store("default")
             LineOutput.emit("ready \(node.id)")

@@ -38,8 +38,9 @@ struct Keygen: ParsableCommand {
         }
         let text = ClusterKeyring.newKeyFileContents(comment: "written by `starling keygen`")
         let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(
-            atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw KeygenError(description: "cannot write \(temporary)")
         }

@@ -201,7 +201,9 @@ extension ServeConfiguration {
     /// configured, or gossip stays on loopback with no access policy to bypass).
     var insecureGossipRisk: String? {
         guard keyring == nil else { return nil }
-        if !Self.isLoopback(gossip.host) { return "gossip binds \(gossip), which is not a loopback address, without a cluster key" }
+        if !Self.isLoopback(gossip.host) {
+            return "gossip binds \(gossip), which is not a loopback address, without a cluster key"
+        }
         if policy != nil { return "an access policy is configured but gossip has no cluster key, so peers bypass it" }
         return nil
     }

@@ -12,9 +12,9 @@ struct ServeConfiguration {
     var dataDir = "./starling-data"
     /// Stores hosted besides `default`.
     var stores: [String] = []
-    var durability = StorageSettings.Durability.process
-    var checkOnOpen = StorageSettings().checkOnOpen
-    var reinitialize = StorageSettings().reinitialize
+    var durability = Node.Settings.Storage.Durability.process
+    var checkOnOpen = Node.Settings.Storage().checkOnOpen
+    var reinitialize = Node.Settings.Storage().reinitialize
     var http = PeerAddress(host: "127.0.0.1", port: 7070)
     var allowRemoteHTTP = false
     var gossip = ReplicationSettings().bind
@@ -24,9 +24,9 @@ struct ServeConfiguration {
     /// Let gossip run without a cluster key where that is unsafe (a non-loopback bind, or a policy).
     var allowInsecureGossip = false
     var maxDatagram = ReplicationSettings().maxDatagram
-    var maxKeyBytes = Limits().maxKeyBytes
-    var maxValueBytes = Limits().maxValueBytes
-    var maxClockOffsetMillis = Int64(NodeSettings().maxClockOffsetMillis)
+    var maxKeyBytes = Node.Settings.Limits().maxKeyBytes
+    var maxValueBytes = Node.Settings.Limits().maxValueBytes
+    var maxClockOffsetMillis = Int64(Node.Settings().maxClockOffsetMillis)
     /// The HTTP request body limit; nil: 1 MiB plus `maxValueBytes`.
     var maxBodyBytes: Int?
     /// The most TCP connections open at once; nil: the descriptor limit minus a reserve.
@@ -62,8 +62,8 @@ struct ServeConfiguration {
 
     /// The node's settings: stores, storage (durability, open-time check, re-initialising),
     /// limits, clock offset.
-    var nodeSettings: NodeSettings {
-        var settings = NodeSettings()
+    var nodeSettings: Node.Settings {
+        var settings = Node.Settings()
         for store in stores where !settings.stores.contains(store) { settings.stores.append(store) }
         settings.storage.durability = durability
         settings.storage.checkOnOpen = checkOnOpen

@@ -47,7 +47,8 @@ extension ServeSetting {
             ServeSetting(
                 "cluster_key_file", \.clusterKeyFile, SettingType.path.optional,
                 doc: "A file of base64 cluster keys, one per line, the first used to send (`starling keygen` "
-                    + "writes one): authenticates and encrypts gossip. Unset: gossip is in the clear, on loopback only."),
+                    + "writes one): authenticates and encrypts gossip. Unset: gossip is in the clear, on loopback only."
+            ),
             ServeSetting(
                 "max_datagram", \.maxDatagram, .integer(1_200...65_000),
                 doc: "The largest datagram sent, in bytes (1200 to 65000); raise it only on loopback or "

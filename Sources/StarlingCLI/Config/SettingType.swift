@@ -15,11 +15,13 @@ struct SettingType<Value> {
 extension SettingType where Value == String {
     /// Any non-empty text.
     static var text: Self {
-        Self(name: "string", parse: { raw throws(SettingProblem) in
-            let text = try raw.text(expected: "a string")
-            guard !text.isEmpty else { throw SettingProblem("must not be empty") }
-            return text
-        }, toml: tomlString)
+        Self(
+            name: "string",
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: "a string")
+                guard !text.isEmpty else { throw SettingProblem("must not be empty") }
+                return text
+            }, toml: tomlString)
     }
 
     /// A file or directory path: non-empty text.
@@ -29,53 +31,59 @@ extension SettingType where Value == String {
 extension SettingType where Value == Int {
     /// An integer in `range`; from text (environment, flags) it is parsed as decimal digits.
     static func integer(_ range: ClosedRange<Int>) -> Self {
-        Self(name: "integer", parse: { raw throws(SettingProblem) in
-            let number: Int
-            switch raw {
-            case .integer(let given): number = given
-            case .unparsed(let text):
-                guard let parsed = Int(text.trimmingWhitespace) else {
-                    throw SettingProblem("must be an integer, not \(raw.shown)")
+        Self(
+            name: "integer",
+            parse: { raw throws(SettingProblem) in
+                let number: Int
+                switch raw {
+                case .integer(let given): number = given
+                case .unparsed(let text):
+                    guard let parsed = Int(text.trimmingWhitespace) else {
+                        throw SettingProblem("must be an integer, not \(raw.shown)")
+                    }
+                    number = parsed
+                default: throw SettingProblem("must be an integer, not \(raw.shown)")
                 }
-                number = parsed
-            default: throw SettingProblem("must be an integer, not \(raw.shown)")
-            }
-            guard range.contains(number) else {
-                throw SettingProblem("must be between \(range.lowerBound) and \(range.upperBound), not \(number)")
-            }
-            return number
-        }, toml: { String($0) })
+                guard range.contains(number) else {
+                    throw SettingProblem("must be between \(range.lowerBound) and \(range.upperBound), not \(number)")
+                }
+                return number
+            }, toml: { String($0) })
     }
 }
 
 extension SettingType where Value == Bool {
     /// `true` or `false`; from text also `1`/`0` and `yes`/`no`.
     static var boolean: Self {
-        Self(name: "boolean", parse: { raw throws(SettingProblem) in
-            switch raw {
-            case .boolean(let flag): return flag
-            case .unparsed(let text):
-                switch text.trimmingWhitespace.lowercased() {
-                case "true", "1", "yes": return true
-                case "false", "0", "no": return false
+        Self(
+            name: "boolean",
+            parse: { raw throws(SettingProblem) in
+                switch raw {
+                case .boolean(let flag): return flag
+                case .unparsed(let text):
+                    switch text.trimmingWhitespace.lowercased() {
+                    case "true", "1", "yes": return true
+                    case "false", "0", "no": return false
+                    default: throw SettingProblem("must be true or false, not \(raw.shown)")
+                    }
                 default: throw SettingProblem("must be true or false, not \(raw.shown)")
                 }
-            default: throw SettingProblem("must be true or false, not \(raw.shown)")
-            }
-        }, toml: { String($0) })
+            }, toml: { String($0) })
     }
 }
 
 extension SettingType where Value == PeerAddress {
     /// `HOST:PORT`, with an IPv6 host in brackets.
     static var address: Self {
-        Self(name: "HOST:PORT", parse: { raw throws(SettingProblem) in
-            let text = try raw.text(expected: "HOST:PORT")
-            guard let address = PeerAddress(parsing: text.trimmingWhitespace) else {
-                throw SettingProblem("must be HOST:PORT, not \(raw.shown)")
-            }
-            return address
-        }, toml: { tomlString($0.description) })
+        Self(
+            name: "HOST:PORT",
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: "HOST:PORT")
+                guard let address = PeerAddress(parsing: text.trimmingWhitespace) else {
+                    throw SettingProblem("must be HOST:PORT, not \(raw.shown)")
+                }
+                return address
+            }, toml: { tomlString($0.description) })
     }
 }
 
@@ -83,57 +91,65 @@ extension SettingType where Value == [String] {
     /// A list of non-empty texts: a TOML array, a repeated flag, or comma-separated in the
     /// environment (an empty variable is the empty list).
     static var textList: Self {
-        Self(name: "list of strings", parse: { raw throws(SettingProblem) in
-            let items = try raw.items()
-            if let empty = items.firstIndex(where: \.isEmpty) {
-                throw SettingProblem("item \(empty + 1) is empty in \(raw.shown)")
-            }
-            return items
-        }, toml: { "[" + $0.map(tomlString).joined(separator: ", ") + "]" })
+        Self(
+            name: "list of strings",
+            parse: { raw throws(SettingProblem) in
+                let items = try raw.items()
+                if let empty = items.firstIndex(where: \.isEmpty) {
+                    throw SettingProblem("item \(empty + 1) is empty in \(raw.shown)")
+                }
+                return items
+            }, toml: { "[" + $0.map(tomlString).joined(separator: ", ") + "]" })
     }
 }
 
 extension SettingType where Value == [PeerAddress] {
     /// A list of `HOST:PORT` addresses, given as ``textList`` is.
     static var addressList: Self {
-        Self(name: "list of HOST:PORT", parse: { raw throws(SettingProblem) in
-            try raw.items().map { item throws(SettingProblem) in
-                guard let address = PeerAddress(parsing: item) else {
-                    throw SettingProblem("must be a list of HOST:PORT, but \"\(item)\" is not HOST:PORT")
+        Self(
+            name: "list of HOST:PORT",
+            parse: { raw throws(SettingProblem) in
+                try raw.items().map { item throws(SettingProblem) in
+                    guard let address = PeerAddress(parsing: item) else {
+                        throw SettingProblem("must be a list of HOST:PORT, but \"\(item)\" is not HOST:PORT")
+                    }
+                    return address
                 }
-                return address
-            }
-        }, toml: { "[" + $0.map { tomlString($0.description) }.joined(separator: ", ") + "]" })
+            }, toml: { "[" + $0.map { tomlString($0.description) }.joined(separator: ", ") + "]" })
     }
 }
 
 extension SettingType where Value == Int64 {
     /// A duration in milliseconds, written with a unit: `250ms`, `30s`, `5m`, `1h`; at least `minimum`.
     static func duration(minimum: Int64) -> Self {
-        Self(name: "duration", parse: { raw throws(SettingProblem) in
-            let text = try raw.text(expected: "a duration such as 500ms, 30s, 5m or 1h")
-            guard let millis = DurationText.millis(parsing: text.trimmingWhitespace) else {
-                throw SettingProblem("must be a duration such as 500ms, 30s, 5m or 1h, not \(raw.shown)")
-            }
-            guard millis >= minimum else {
-                throw SettingProblem("must be at least \(DurationText.text(millis: minimum)), not \(raw.shown)")
-            }
-            return millis
-        }, toml: { tomlString(DurationText.text(millis: $0)) })
+        Self(
+            name: "duration",
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: "a duration such as 500ms, 30s, 5m or 1h")
+                guard let millis = DurationText.millis(parsing: text.trimmingWhitespace) else {
+                    throw SettingProblem("must be a duration such as 500ms, 30s, 5m or 1h, not \(raw.shown)")
+                }
+                guard millis >= minimum else {
+                    throw SettingProblem("must be at least \(DurationText.text(millis: minimum)), not \(raw.shown)")
+                }
+                return millis
+            }, toml: { tomlString(DurationText.text(millis: $0)) })
     }
 }
 
-extension SettingType where Value == StorageSettings.Durability {
+extension SettingType where Value == Node.Settings.Storage.Durability {
     /// `process` or `power`.
     static var durability: Self {
-        let names = StorageSettings.Durability.allCases.map(\.rawValue)
-        return Self(name: names.joined(separator: " or "), parse: { raw throws(SettingProblem) in
-            let text = try raw.text(expected: names.joined(separator: " or "))
-            guard let value = StorageSettings.Durability(rawValue: text.trimmingWhitespace) else {
-                throw SettingProblem("must be \(names.joined(separator: " or ")), not \(raw.shown)")
-            }
-            return value
-        }, toml: { tomlString($0.rawValue) })
+        let names = Node.Settings.Storage.Durability.allCases.map(\.rawValue)
+        return Self(
+            name: names.joined(separator: " or "),
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: names.joined(separator: " or "))
+                guard let value = Node.Settings.Storage.Durability(rawValue: text.trimmingWhitespace) else {
+                    throw SettingProblem("must be \(names.joined(separator: " or ")), not \(raw.shown)")
+                }
+                return value
+            }, toml: { tomlString($0.rawValue) })
     }
 }
 
@@ -141,13 +157,15 @@ extension SettingType where Value == Logger.Level {
     /// A swift-log level name: `trace` to `critical`.
     static var logLevel: Self {
         let names = Logger.Level.allCases.map(\.rawValue)
-        return Self(name: "log level", parse: { raw throws(SettingProblem) in
-            let text = try raw.text(expected: "a log level")
-            guard let level = Logger.Level(rawValue: text.trimmingWhitespace.lowercased()) else {
-                throw SettingProblem("must be one of \(names.joined(separator: ", ")), not \(raw.shown)")
-            }
-            return level
-        }, toml: { tomlString($0.rawValue) })
+        return Self(
+            name: "log level",
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: "a log level")
+                guard let level = Logger.Level(rawValue: text.trimmingWhitespace.lowercased()) else {
+                    throw SettingProblem("must be one of \(names.joined(separator: ", ")), not \(raw.shown)")
+                }
+                return level
+            }, toml: { tomlString($0.rawValue) })
     }
 }
 
@@ -155,10 +173,12 @@ extension SettingType {
     /// The same type, where an empty text (from the environment or a flag) means "not set".
     var optional: SettingType<Value?> {
         let parse = self.parse
-        return SettingType<Value?>(name: name, parse: { raw throws(SettingProblem) in
-            if case .unparsed(let text) = raw, text.trimmingWhitespace.isEmpty { return nil }
-            return try parse(raw)
-        }, toml: { value in value.map(self.toml) ?? "" })
+        return SettingType<Value?>(
+            name: name,
+            parse: { raw throws(SettingProblem) in
+                if case .unparsed(let text) = raw, text.trimmingWhitespace.isEmpty { return nil }
+                return try parse(raw)
+            }, toml: { value in value.map(self.toml) ?? "" })
     }
 }
 
@@ -202,7 +222,8 @@ func tomlString(_ text: String) -> String {
         case "\r": escaped += "\\r"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7F {
-                escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                escaped +=
+                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                     + String(scalar.value, radix: 16, uppercase: true)
             } else {
                 escaped.unicodeScalars.append(scalar)
@@ -227,8 +248,10 @@ extension SettingValue {
         case .list(let items): return items
         case .unparsed(let text):
             let trimmed = text.trimmingWhitespace
-            return trimmed.isEmpty ? [] : trimmed.split(separator: ",", omittingEmptySubsequences: false)
-                .map { String($0).trimmingWhitespace }
+            return trimmed.isEmpty
+                ? []
+                : trimmed.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { String($0).trimmingWhitespace }
         default: throw SettingProblem("must be a list, not \(shown)")
         }
     }

@@ -32,7 +32,7 @@ extension Register {
             return b
         case (.tombstone, .tombstone):
             return (a.expiresAt ?? .min) >= (b.expiresAt ?? .min) ? a : b
-        case let (.value(x), .value(y)):
+        case (.value(let x), .value(let y)):
             if x != y { return x.bytes.lexicographicallyPrecedes(y.bytes) ? b : a }
             return (a.expiresAt ?? .max) <= (b.expiresAt ?? .max) ? a : b
         }

@@ -34,8 +34,8 @@ public struct Stamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public init?(version: String) {
         let utf8 = Array(version.utf8)
         guard utf8.count == 32,
-              let hlc = UInt64(String(decoding: utf8[0..<16], as: UTF8.self), radix: 16),
-              let origin = UInt64(String(decoding: utf8[16..<32], as: UTF8.self), radix: 16)
+            let hlc = UInt64(String(decoding: utf8[0..<16], as: UTF8.self), radix: 16),
+            let origin = UInt64(String(decoding: utf8[16..<32], as: UTF8.self), radix: 16)
         else { return nil }
         self.init(hlc: HybridTimestamp(rawValue: hlc), origin: NodeID(rawValue: origin))
     }

@@ -72,7 +72,8 @@ public struct HybridLogicalClock: Sendable, Hashable {
 
     private static func successor(of timestamp: HybridTimestamp) -> HybridTimestamp {
         if timestamp.logical == UInt16.max {
-            return HybridTimestamp(physicalMillis: min(timestamp.physicalMillis + 1, HybridTimestamp.maxPhysicalMillis), logical: 0)
+            return HybridTimestamp(
+                physicalMillis: min(timestamp.physicalMillis + 1, HybridTimestamp.maxPhysicalMillis), logical: 0)
         }
         return HybridTimestamp(rawValue: timestamp.rawValue + 1)
     }

@@ -97,7 +97,9 @@ extension Membership {
             mark(id, as: .dead, nowMillis: nowMillis, into: &directives)
         }
         for id in table.keys.sorted() {
-            guard let record = table[id], let removal = removalMillis(of: record), nowMillis >= removal else { continue }
+            guard let record = table[id], let removal = removalMillis(of: record), nowMillis >= removal else {
+                continue
+            }
             table[id] = nil
             gossipQueue[id] = nil
             directives.append(.memberRemoved(id))

@@ -60,7 +60,9 @@ extension Replicator {
         var directives: [Directive] = []
         var sentTo: Set<NodeID> = []
         for member in targets {
-            guard var state = progress[member], let expiry = state.ackExpiryMillis, nowMillis >= expiry else { continue }
+            guard var state = progress[member], let expiry = state.ackExpiryMillis, nowMillis >= expiry else {
+                continue
+            }
             state.timedOut(settings: settings)
             progress[member] = state
             directives += sendIfPossible(to: member)
@@ -212,7 +214,8 @@ extension Replicator.MemberProgress {
             smoothedRTTMillis = sample
             rttVarianceMillis = sample / 2
         }
-        ackTimeoutMillis = Self.clampedTimeout((smoothedRTTMillis ?? sample) + 4 * rttVarianceMillis, settings: settings)
+        ackTimeoutMillis = Self.clampedTimeout(
+            (smoothedRTTMillis ?? sample) + 4 * rttVarianceMillis, settings: settings)
     }
 
     /// `millis` rounded up and kept between `minAckTimeoutMillis` and `ackTimeoutMillis` (the

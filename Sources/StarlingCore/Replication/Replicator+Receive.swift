@@ -54,7 +54,10 @@ extension Replicator {
         if delta.clock != .zero, delta.through <= state.received {
             heldThrough[member] = max(heldThrough[member] ?? .zero, delta.clock)
         }
-        return [.sendAck(DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)]
+        return [
+            .sendAck(
+                DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)
+        ]
     }
 
     /// This peer holds every write, of every member it knows, stamped before this. Knowing no

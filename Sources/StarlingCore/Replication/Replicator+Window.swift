@@ -4,7 +4,9 @@ extension Replicator {
     /// ``deltaSent(to:after:through:nowMillis:)`` the shell asks this to keep packing deltas from
     /// the same feed read while it equals the end of the last one.
     public func nextDeltaStart(to member: NodeID) -> Int64? {
-        guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else { return nil }
+        guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else {
+            return nil
+        }
         return state.sent
     }
 

@@ -182,7 +182,9 @@ extension WireReader {
         case .delta: message = .delta(try delta())
         case .deltaAck:
             message = .deltaAck(
-                DeltaAck(through: try i64("through"), completeThrough: HybridTimestamp(rawValue: try u64("completeThrough"))))
+                DeltaAck(
+                    through: try i64("through"), completeThrough: HybridTimestamp(rawValue: try u64("completeThrough")))
+            )
         case .digest: message = .digest(try digest())
         case .fragment: message = .fragment(try fragment())
         }

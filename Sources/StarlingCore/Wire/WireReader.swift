@@ -47,7 +47,7 @@ struct WireReader {
     mutating func string(_ field: StaticString) throws(WireError) -> String {
         let length = Int(try u16(field))
         guard length <= buffer.readableBytes,
-              let slice = buffer.readSlice(length: length)
+            let slice = buffer.readSlice(length: length)
         else {
             throw WireError(.truncated, "\(field) announces \(length) bytes, \(buffer.readableBytes) remain")
         }

@@ -13,7 +13,8 @@ extension HTTPAPI {
     /// - Returns: the builder for `Application(router:server:)`.
     package func server(limiter: ConnectionLimiter?) -> HTTPServerBuilder {
         let settings = settings
-        let factory: any MetricsFactory = settings.metrics.map { PrometheusMetricsFactory(registry: $0) }
+        let factory: any MetricsFactory =
+            settings.metrics.map { PrometheusMetricsFactory(registry: $0) }
             ?? MetricsSystem.factory
         let metrics = ListenerConnectionMetrics(listener: "http", factory: factory)
         return HTTPServerBuilder { responder in

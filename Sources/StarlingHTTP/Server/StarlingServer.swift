@@ -1,9 +1,9 @@
-public import Logging
-public import Starling
 import Hummingbird
+public import Logging
+import ServiceLifecycle
+public import Starling
 import Synchronization
 public import UnixSignals
-import ServiceLifecycle
 
 /// A running peer — a ``Node``, its UDP replication and the HTTP API — which is what
 /// `starling serve` runs, so that an in-process test runs the same thing.
@@ -70,11 +70,13 @@ public final class StarlingServer: Sendable {
     /// Opens the node, starts replication, and returns once HTTP is listening; on any failure
     /// undoes what was started. The shutdown signals are caught before it returns.
     /// - Throws: the node's or replication's error; `UNAVAILABLE` if the HTTP address cannot be bound.
-    public static func start(_ configuration: Configuration, logger: Logger) async throws(StoreError) -> StarlingServer {
+    public static func start(_ configuration: Configuration, logger: Logger) async throws(StoreError) -> StarlingServer
+    {
         let node = try Node.open(directory: configuration.dataDirectory, settings: configuration.node, logger: logger)
         let replication: UDPReplication
         do {
-            replication = try await UDPReplication.start(node: node, settings: configuration.replication, logger: logger)
+            replication = try await UDPReplication.start(
+                node: node, settings: configuration.replication, logger: logger)
         } catch {
             await node.close()
             throw error
@@ -83,12 +85,15 @@ public final class StarlingServer: Sendable {
         let connections = ConnectionLimiter(limit: configuration.maxConnections ?? ConnectionLimiter.defaultLimit)
         logger.info(
             "accepting at most \(connections.limit) connections (max_connections)",
-            metadata: ["descriptor_limit": "\(ConnectionLimiter.currentDescriptorLimit().map(String.init) ?? "unlimited")"])
+            metadata: [
+                "descriptor_limit": "\(ConnectionLimiter.currentDescriptorLimit().map(String.init) ?? "unlimited")"
+            ])
         let (listening, listeningSink) = AsyncStream<Int?>.makeStream()
         let http = Application(
             router: api.buildRouter(),
             server: api.server(limiter: connections),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.httpHost, port: configuration.httpPort)),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.httpHost, port: configuration.httpPort)),
             onServerRunning: { channel in listeningSink.yield(channel.localAddress?.port) },
             logger: logger)
         // Shut down in reverse order: the notice, then HTTP (drained), then replication (leave).
