@@ -130,14 +130,8 @@ struct BenchCluster: AsyncParsableCommand {
         let session = BenchClusterSession(
             directory: directory, options: options,
             progress: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
-        let report: BenchClusterReport
-        do {
-            report = try await session.run()
-        } catch {
-            BenchWorkDirectory.finish(directory, keep: keep)
-            throw error
-        }
-        BenchWorkDirectory.finish(directory, keep: keep)
+        defer { BenchWorkDirectory.finish(directory, keep: keep) }
+        let report = try await session.run()
         print(json ? try report.json() : report.table())
     }
 

@@ -122,14 +122,8 @@ struct BenchCompare: AsyncParsableCommand {
         } catch {
             throw BenchFailure("cannot create the work directory \(directory): \(error.localizedDescription)")
         }
-        let report: CompareReport
-        do {
-            report = try await session.run()
-        } catch {
-            BenchWorkDirectory.finish(directory, keep: false)
-            throw error
-        }
-        BenchWorkDirectory.finish(directory, keep: false)
+        defer { BenchWorkDirectory.finish(directory, keep: false) }
+        let report = try await session.run()
         print(json ? try report.json() : report.table())
     }
 

@@ -89,14 +89,8 @@ struct BenchLocal: AsyncParsableCommand {
             directory: directory, keys: keys, valueBytes: valueBytes, runs: runs, durationSeconds: duration,
             concurrency: concurrency, durability: durability, seed: seed, only: only,
             progress: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
-        let report: BenchReport
-        do {
-            report = try await session.run()
-        } catch {
-            BenchWorkDirectory.finish(directory, keep: keep)
-            throw error
-        }
-        BenchWorkDirectory.finish(directory, keep: keep)
+        defer { BenchWorkDirectory.finish(directory, keep: keep) }
+        let report = try await session.run()
         print(json ? try report.json() : report.table())
     }
 }
