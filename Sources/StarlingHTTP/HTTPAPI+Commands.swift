@@ -58,7 +58,8 @@ extension HTTPAPI {
         let members = await replication?.members() ?? []
         let status = ClusterStatus(
             id: node.id.description, address: replication?.address.description,
-            members: members.sorted { $0.update.id < $1.update.id }.map(ClusterStatus.Member.init))
+            members: members.sorted { $0.update.id < $1.update.id }.map(ClusterStatus.Member.init),
+            backpressure: replication == nil ? nil : ClusterStatus.Backpressure(node.backpressure.status))
         return status.json
     }
 }

@@ -32,17 +32,46 @@ public struct ClusterStatus: Sendable, Hashable {
         }
     }
 
+    /// How far the answering node's writers may run ahead of replication.
+    public struct Backpressure: Sendable, Hashable {
+        /// The most changes an alive, acknowledging member may lack before local writes wait;
+        /// nil: they never wait.
+        public var maxBacklog: Int64?
+        /// The longest one write waits, in milliseconds.
+        public var maxWaitMillis: Int64
+        /// What the member furthest behind lacks now, among those that count.
+        public var backlog: Int64
+        /// Local writes that waited so far.
+        public var delayedWrites: Int64
+        /// Of those, the ones that went on after the longest wait.
+        public var timedOutWaits: Int64
+
+        /// Creates a backpressure report.
+        public init(
+            maxBacklog: Int64?, maxWaitMillis: Int64, backlog: Int64, delayedWrites: Int64, timedOutWaits: Int64
+        ) {
+            self.maxBacklog = maxBacklog
+            self.maxWaitMillis = maxWaitMillis
+            self.backlog = backlog
+            self.delayedWrites = delayedWrites
+            self.timedOutWaits = timedOutWaits
+        }
+    }
+
     /// The answering node's id.
     public var id: String
     /// The answering node's gossip address, `HOST:PORT`, if the server reports it.
     public var address: String?
     /// Every member it knows, sorted by id; empty for a node without peers.
     public var members: [Member]
+    /// Its backpressure on local writes, if the server reports it (nil without replication).
+    public var backpressure: Backpressure?
 
     /// Creates a status.
-    public init(id: String, address: String? = nil, members: [Member]) {
+    public init(id: String, address: String? = nil, members: [Member], backpressure: Backpressure? = nil) {
         self.id = id
         self.address = address
         self.members = members
+        self.backpressure = backpressure
     }
 }

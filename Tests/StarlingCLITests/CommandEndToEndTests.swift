@@ -72,10 +72,15 @@ import Testing
             #expect(info.stdout.contains(#""id":"app:cache""#))
             #expect(try await server.run(["stats"]).stdout.contains("active_keys:   1\n"))
             #expect(try await server.run(["stats", "--json"]).stdout.contains(#""active_keys":1"#))
-            #expect(try await server.run(["cluster"]).stdout == "node \(server.node.id)\nno other members\n")
+            #expect(
+                try await server.run(["cluster"]).stdout
+                    == "node \(server.node.id)\nno other members\nbackpressure: backlog 0 of at most 20000 changes, "
+                    + "writes wait up to 250 ms; 0 waited (0 timed out)\n")
             let cluster = try await server.run(["cluster", "--json"])
             #expect(
-                cluster.stdout == #"{"address":"\#(server.gossipAddress)","id":"\#(server.node.id)","members":[]}"#
+                cluster.stdout
+                    == #"{"address":"\#(server.gossipAddress)","backpressure":{"backlog":0,"delayed_writes":0,"max_backlog":20000,"#
+                    + #""max_wait_ms":250,"timed_out_waits":0},"id":"\#(server.node.id)","members":[]}"#
                     + "\n", "as GET /v1/cluster answers")
             #expect(try await server.run(["clear"]).stdout == "OK\n")
             #expect(try server.store.keys().isEmpty)

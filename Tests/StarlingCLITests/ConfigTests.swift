@@ -87,6 +87,8 @@ private let samples: [String: (toml: String, text: String)] = [
     "probe_interval": (#""2s""#, "2s"),
     "probe_timeout": (#""500ms""#, "500ms"),
     "suspicion_timeout": (#""10s""#, "10s"),
+    "max_backlog": ("5000", "5000"),
+    "max_write_wait": (#""1s""#, "1s"),
     "tombstone_grace": (#""2h""#, "2h"),
     "log_level": (#""debug""#, "debug"),
     "policy_file": (#""policy.toml""#, "policy.toml"),
@@ -110,6 +112,7 @@ struct ConfigTests {
         #expect(configuration.replicationSettings.advertise == nil)
         #expect(configuration.replicationSettings.seeds == [])
         #expect(configuration.replicationSettings.keyring == nil)
+        #expect(configuration.replicationSettings.backpressure.maxBacklog == 20_000)
         #expect(configuration.maxBodyBytes == nil)
         #expect(configuration.policyFile == nil)
         #expect(!configuration.allowRemoteHTTP)
@@ -204,9 +207,17 @@ struct ConfigTests {
         #expect(replication.membership.probeIntervalMillis == 2_000)
         #expect(replication.membership.probeTimeoutMillis == 500)
         #expect(replication.membership.suspicionTimeoutMillis == 10_000)
+        #expect(replication.backpressure.maxBacklog == 5_000)
+        #expect(replication.backpressure.maxWait == .seconds(1))
         #expect(configuration.maxBodyBytes == 100_000)
         #expect(configuration.policyFile == "policy.toml")
         #expect(configuration.dataDir == "/var/lib/starling")
+    }
+
+    @Test("max_backlog = 0 turns backpressure off")
+    func backpressureOff() throws {
+        let configuration = try resolve(toml: "max_backlog = 0")
+        #expect(configuration.replicationSettings.backpressure.maxBacklog == nil)
     }
 
     @Test("the example message: a bad address in the environment")

@@ -96,8 +96,24 @@ import Testing
         let json = cluster.json.description
         #expect(json.contains(#""lag_millis":40,"lag_seconds":0.04,"lag_seq":3,"last_ack":null"#), "\(json)")
         #expect(
-            json.contains(#""address":"10.0.0.1:7946","id":"a1""#),
+            json.contains(#""address":"10.0.0.1:7946","backpressure":null,"id":"a1""#),
             "the answering node's address, as the API has it: \(json)")
+    }
+
+    @Test func clusterShowsTheBackpressureOnWrites() {
+        var cluster = ClusterStatus(id: "a1", members: [])
+        cluster.backpressure = ClusterStatus.Backpressure(
+            maxBacklog: 20_000, maxWaitMillis: 250, backlog: 25_000, delayedWrites: 7, timedOutWaits: 2)
+        #expect(
+            ClientFormat.cluster(cluster) == """
+                node a1
+                no other members
+                backpressure: backlog 25000 of at most 20000 changes, writes wait up to 250 ms; 7 waited (2 timed out)
+                """)
+        cluster.backpressure?.maxBacklog = nil
+        #expect(
+            ClientFormat.cluster(cluster).hasSuffix("backpressure: off (backlog 25000 changes); 7 waited (2 timed out)")
+        )
     }
 
     @Test func outputPrintsJSONOrTextAndErrorsOnStandardError() {

@@ -5,13 +5,15 @@ import Synchronization
 
 extension Node {
     /// Runs a local write (one made through a ``Store``, as opposed to a replicated one) in the
-    /// writer's next transaction; a refusal because this node's clock runs too far ahead is
+    /// writer's next transaction, after replication's backpressure let it (a bounded wait while
+    /// an alive member is far behind); a refusal because this node's clock runs too far ahead is
     /// counted and logged, so a skewed peer never fails writes silently.
     /// - Throws: what `body` throws, or `UNAVAILABLE` if storage failed.
     @discardableResult
     func localWrite<T: Sendable>(_ body: @escaping @Sendable (inout WriteContext) throws(StoreError) -> T)
         async throws(StoreError) -> T
     {
+        await backpressure.admit()
         do {
             return try await writer.write(body)
         } catch {

@@ -22,6 +22,8 @@ public final class Node: Sendable {
     let logger: Logger
     /// Local writes refused because the clock ran ahead, counted and logged.
     let clockAhead = ClockAheadMonitor()
+    /// Replication's backpressure on local writes (none while nothing replicates).
+    package let backpressure: WriteBackpressure
     /// Reads the change feed once per commit for every watcher that keeps up.
     let feedHub: FeedHub
     /// The hosted (declared) stores. Others may have rows too: entries replicated for stores
@@ -74,6 +76,7 @@ public final class Node: Sendable {
         path: String, opened: StorageOpener.Opened
     ) {
         self.id = opened.state.nodeID
+        self.backpressure = WriteBackpressure(node: opened.state.nodeID.description)
         self.directory = directory
         self.settings = settings
         self.wallClock = clock

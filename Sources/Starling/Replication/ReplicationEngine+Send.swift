@@ -47,6 +47,7 @@ extension ReplicationEngine {
     /// tick, a local commit) ends with it, so the datagrams one event produces leave together.
     func flushOutbox(includingAcknowledgements: Bool = true) async {
         expediteTickIfNeeded()
+        updateBackpressure()
         if includingAcknowledgements {
             for (member, ack) in pendingAcks {
                 if let address = addressOf(member) { send(.deltaAck(ack), to: address) }

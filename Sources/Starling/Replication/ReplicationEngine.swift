@@ -112,14 +112,47 @@ public actor ReplicationEngine {
                 settings.gcIntervalMillis,
                 settings.membership.deadMemberRetentionMillis
                     + settings.membership.suspicionTimeoutMillis)
+        node.backpressure.configure(
+            maxBacklog: settings.backpressure.maxBacklog, maxWait: settings.backpressure.maxWait)
         perform(membership.start(nowMillis: now))
         perform(replicator.start(nowMillis: now))
         await flushOutbox()
     }
 
-    /// Leaves the cluster: tells a few members, and persists progress. Timers stop firing.
+    /// Tells the node's writers how far the members that count are behind.
+    func updateBackpressure() {
+        guard !stopped else { return }
+        node.backpressure.update(
+            backlog: Self.backlog(
+                head: replicator.head, members: membership.members, progress: replicator.progress,
+                nowMillis: node.wallClock.nowMillis(),
+                responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds))
+    }
+
+    /// The backlog that slows local writers: the most of this node's feed (`head`) that one
+    /// member lacks, among members that are alive and acknowledged within the last
+    /// `responsiveWithinMillis`. A suspect, dead or left member, one that never acknowledged
+    /// (still bootstrapping) and one that went quiet (partitioned away, not yet suspected)
+    /// count for nothing.
+    static func backlog(
+        head: Int64, members: [MemberUpdate], progress: [NodeID: Replicator.MemberProgress], nowMillis: Int64,
+        responsiveWithinMillis: Int64
+    ) -> Int64 {
+        var backlog: Int64 = 0
+        for member in members where member.status == .alive {
+            guard let progress = progress[member.id], let lastAck = progress.lastAckMillis,
+                nowMillis - lastAck <= responsiveWithinMillis
+            else { continue }
+            backlog = max(backlog, head - progress.acked)
+        }
+        return backlog
+    }
+
+    /// Leaves the cluster: tells a few members, and persists progress. Timers stop firing, and
+    /// local writes no longer wait for anyone.
     public func stop() async {
         guard !stopped else { return }
+        node.backpressure.configure(maxBacklog: nil, maxWait: .zero)
         perform(membership.leave(nowMillis: node.wallClock.nowMillis()))
         await flushOutbox()
         await flushProgress()

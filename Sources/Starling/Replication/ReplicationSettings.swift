@@ -37,6 +37,26 @@ public struct ReplicationSettings: Sendable {
     public var replicator = Replicator.Settings()
     /// Failure detection timing.
     public var membership = Membership.Settings()
+    /// How far local writers may run ahead of replication.
+    public var backpressure = Backpressure()
+
+    /// Backpressure toward local writers: while a member that counts lacks more than
+    /// ``maxBacklog`` of this node's changes, each local write waits (at most ``maxWait``) for
+    /// it to catch up, then proceeds either way, durable locally. Only members that are alive
+    /// and acknowledged within ``responsiveWithin`` count: a suspect, dead or partitioned member
+    /// never slows writers, so offline writes keep their speed.
+    public struct Backpressure: Sendable {
+        /// The backlog, in changes, past which local writes wait; nil: they never wait.
+        /// Default 20,000; at least 1.
+        public var maxBacklog: Int64? = 20_000
+        /// The longest one write waits. Default 250 ms; at least 0.
+        public var maxWait: Duration = .milliseconds(250)
+        /// How recently a member must have acknowledged to count. Default 2 s; at least 1 ms.
+        public var responsiveWithin: Duration = .seconds(2)
+
+        /// Every default.
+        public init() {}
+    }
 
     /// Creates settings with every default.
     public init() {}
@@ -53,6 +73,12 @@ public struct ReplicationSettings: Sendable {
         try SettingCheck.check("replication.resolveTimeout", resolveTimeout, atLeast: .milliseconds(1))
         try replicator.validate()
         try membership.validate()
+        if let maxBacklog = backpressure.maxBacklog {
+            try SettingCheck.check("backpressure.maxBacklog", maxBacklog, atLeast: 1)
+        }
+        try SettingCheck.check("backpressure.maxWait", backpressure.maxWait, atLeast: .zero)
+        try SettingCheck.check(
+            "backpressure.responsiveWithin", backpressure.responsiveWithin, atLeast: .milliseconds(1))
     }
 
     // The times as the engine counts them.

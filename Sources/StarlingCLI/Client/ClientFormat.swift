@@ -92,7 +92,8 @@ enum ClientFormat {
 
     /// The cluster: the answering node, then a table of its members.
     static func cluster(_ status: ClusterStatus) -> String {
-        guard !status.members.isEmpty else { return "node \(status.id)\nno other members" }
+        let backpressure = status.backpressure.map { "\n" + Self.backpressure($0) } ?? ""
+        guard !status.members.isEmpty else { return "node \(status.id)\nno other members" + backpressure }
         let rows = status.members.map { member in
             [
                 member.id, member.address, member.state, String(member.lagSeq), String(member.lagMillis),
@@ -100,7 +101,17 @@ enum ClientFormat {
             ]
         }
         let table = TextTable(header: ["ID", "ADDRESS", "STATE", "LAG_SEQ", "LAG_MS", "LAST_ACK"], rows: rows)
-        return "node \(status.id)\n" + table.rendered
+        return "node \(status.id)\n" + table.rendered + backpressure
+    }
+
+    /// `backpressure: backlog 12 of at most 20000 changes, writes wait up to 250 ms; 3 waited (1 timed out)`.
+    static func backpressure(_ backpressure: ClusterStatus.Backpressure) -> String {
+        let waited = "\(backpressure.delayedWrites) waited (\(backpressure.timedOutWaits) timed out)"
+        guard let bound = backpressure.maxBacklog else {
+            return "backpressure: off (backlog \(backpressure.backlog) changes); \(waited)"
+        }
+        return "backpressure: backlog \(backpressure.backlog) of at most \(bound) changes, writes wait up to "
+            + "\(backpressure.maxWaitMillis) ms; \(waited)"
     }
 
     /// `name: value` lines with the values aligned.

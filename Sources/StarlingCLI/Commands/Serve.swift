@@ -126,6 +126,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp(ServeSetting.help("suspicion_timeout"), valueName: "duration"))
     var suspicionTimeout: String?
 
+    @Option(help: ArgumentHelp(ServeSetting.help("max_backlog"), valueName: "changes"))
+    var maxBacklog: String?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("max_write_wait"), valueName: "duration"))
+    var maxWriteWait: String?
+
     @Option(help: ArgumentHelp(ServeSetting.help("tombstone_grace"), valueName: "duration"))
     var tombstoneGrace: String?
 
@@ -152,7 +158,8 @@ struct Serve: AsyncParsableCommand {
             ("body_timeout", bodyTimeout), ("idle_timeout", idleTimeout),
             ("round_interval", roundInterval), ("ack_timeout", ackTimeout), ("digest_interval", digestInterval),
             ("probe_interval", probeInterval), ("probe_timeout", probeTimeout),
-            ("suspicion_timeout", suspicionTimeout), ("tombstone_grace", tombstoneGrace),
+            ("suspicion_timeout", suspicionTimeout), ("max_backlog", maxBacklog), ("max_write_wait", maxWriteWait),
+            ("tombstone_grace", tombstoneGrace),
             ("log_level", logLevel), ("policy_file", policyFile),
         ]
         var flags: [String: SettingValue] = [:]

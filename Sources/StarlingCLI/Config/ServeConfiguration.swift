@@ -44,6 +44,9 @@ struct ServeConfiguration {
     var probeTimeoutMillis = Membership.Settings().probeTimeoutMillis
     var suspicionTimeoutMillis = Membership.Settings().suspicionTimeoutMillis
     var tombstoneGraceMillis = ReplicationSettings().tombstoneGraceMillis
+    /// Backpressure: the backlog past which writes wait (0: never), and the longest wait.
+    var maxBacklog = Int(ReplicationSettings().backpressure.maxBacklog ?? 0)
+    var maxWriteWaitMillis = ReplicationSettings().backpressure.maxWait.wholeMilliseconds
     var logLevel = Logger.Level.info
     /// The access policy file: bearer tokens and what they may do.
     var policyFile: String?
@@ -83,6 +86,8 @@ struct ServeConfiguration {
         settings.keyring = keyring
         settings.maxDatagram = maxDatagram
         settings.tombstoneGrace = .milliseconds(tombstoneGraceMillis)
+        settings.backpressure.maxBacklog = maxBacklog == 0 ? nil : Int64(maxBacklog)
+        settings.backpressure.maxWait = .milliseconds(maxWriteWaitMillis)
         settings.replicator.roundInterval = .milliseconds(roundIntervalMillis)
         settings.replicator.ackTimeout = .milliseconds(ackTimeoutMillis)
         settings.replicator.digestInterval = .milliseconds(digestIntervalMillis)

@@ -105,6 +105,14 @@ extension ServeSetting {
                 "suspicion_timeout", \.suspicionTimeoutMillis, .duration(minimum: 1),
                 doc: "How long a member stays suspect before it is declared dead."),
             ServeSetting(
+                "max_backlog", \.maxBacklog, .integer(0...Int(Int32.max)),
+                doc: "Backpressure: local writes wait while an alive, acknowledging member lacks more than this "
+                    + "many changes (members suspect, dead, bootstrapping or quiet never count). 0: never wait."),
+            ServeSetting(
+                "max_write_wait", \.maxWriteWaitMillis, .duration(minimum: 0),
+                doc: "The longest one write waits under backpressure; then it proceeds (it is durable locally "
+                    + "either way)."),
+            ServeSetting(
                 "tombstone_grace", \.tombstoneGraceMillis, .duration(minimum: 0),
                 doc: "How long a deletion's tombstone is kept after every member has it."),
             ServeSetting(

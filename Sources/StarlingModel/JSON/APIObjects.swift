@@ -103,12 +103,14 @@ extension StoreStats {
 
 extension ClusterStatus {
     /// `{"id", "address", "members": [{"id", "address", "state", "incarnation", "lag_seq",
-    /// "lag_millis", "lag_seconds", "last_ack"}]}`, as `GET /v1/cluster` answers it.
+    /// "lag_millis", "lag_seconds", "last_ack"}], "backpressure": {...} or null}`, as
+    /// `GET /v1/cluster` answers it.
     public var json: JSONValue {
         [
             "id": .string(id),
             "address": address.map { .string($0) } ?? .null,
             "members": .array(members.map(\.json)),
+            "backpressure": backpressure?.json ?? .null,
         ]
     }
 
@@ -117,7 +119,35 @@ extension ClusterStatus {
         let fields = try JSONFields(json, what: "the cluster status", failureKind: failureKind)
         var members: [Member] = []
         for item in try fields.array("members") { members.append(try Member(json: item, failureKind: failureKind)) }
-        self.init(id: try fields.string("id"), address: try fields.optionalString("address"), members: members)
+        var backpressure: Backpressure?
+        if let value = fields.members["backpressure"], value != .null {
+            backpressure = try Backpressure(json: value, failureKind: failureKind)
+        }
+        self.init(
+            id: try fields.string("id"), address: try fields.optionalString("address"), members: members,
+            backpressure: backpressure)
+    }
+}
+
+extension ClusterStatus.Backpressure {
+    /// `{"max_backlog": n or null, "max_wait_ms", "backlog", "delayed_writes", "timed_out_waits"}`.
+    public var json: JSONValue {
+        [
+            "max_backlog": maxBacklog.map { .integer($0) } ?? .null,
+            "max_wait_ms": .integer(maxWaitMillis),
+            "backlog": .integer(backlog),
+            "delayed_writes": .integer(delayedWrites),
+            "timed_out_waits": .integer(timedOutWaits),
+        ]
+    }
+
+    /// Reads a backpressure object.
+    public init(json: JSONValue, failureKind: StoreError.Kind = .invalid) throws(StoreError) {
+        let fields = try JSONFields(json, what: "the backpressure", failureKind: failureKind)
+        self.init(
+            maxBacklog: try fields.optionalInteger("max_backlog"), maxWaitMillis: try fields.integer("max_wait_ms"),
+            backlog: try fields.integer("backlog"), delayedWrites: try fields.integer("delayed_writes"),
+            timedOutWaits: try fields.integer("timed_out_waits"))
     }
 }
 
