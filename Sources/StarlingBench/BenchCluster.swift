@@ -156,8 +156,8 @@ struct BenchClusterOptions: Sendable, Codable {
     /// The settings of every peer: loopback, joined through `seeds`, with fast timers.
     /// `probeTimeoutMillis` is lowered with the probe interval because it must stay well
     /// below it (the indirect probes need the rest of the period).
-    func replicationSettings(port: UInt16, seeds: [PeerAddress]) -> ReplicationSettings {
-        var settings = ReplicationSettings()
+    func replicationSettings(port: UInt16, seeds: [PeerAddress]) -> ReplicationEngine.Settings {
+        var settings = ReplicationEngine.Settings()
         settings.bind = PeerAddress(host: "127.0.0.1", port: port)
         settings.seeds = seeds
         settings.maxDatagram = maxDatagram

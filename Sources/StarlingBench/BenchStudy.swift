@@ -151,7 +151,7 @@ struct StudyCell: Sendable {
         var cluster: [Peer] = []
         do {
             for index in 0..<peers {
-                var settings = ReplicationSettings()
+                var settings = ReplicationEngine.Settings()
                 settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
                 settings.seeds = cluster.first.map { [$0.replication.boundAddress] } ?? []
                 let node = try Node.open(directory: directory + "/peer-\(index)", logger: logger)

@@ -58,7 +58,7 @@ public final class SimulatedCluster: Sendable {
     }
 
     private struct Configuration {
-        var settings: ReplicationSettings
+        var settings: ReplicationEngine.Settings
         var seedsByPeer: [Int: [Int]] = [:]
     }
 
@@ -71,7 +71,7 @@ public final class SimulatedCluster: Sendable {
     private let configuration: Mutex<Configuration>
 
     /// The replication settings of each peer, read at each start.
-    public var settings: ReplicationSettings {
+    public var settings: ReplicationEngine.Settings {
         get { configuration.withLock { $0.settings } }
         set { configuration.withLock { $0.settings = newValue } }
     }
@@ -83,7 +83,7 @@ public final class SimulatedCluster: Sendable {
     }
 
     /// Creates `count` peers; call ``startAll()`` next.
-    public init(seed: UInt64, count: Int, settings: ReplicationSettings = SimulatedCluster.defaultSettings) {
+    public init(seed: UInt64, count: Int, settings: ReplicationEngine.Settings = SimulatedCluster.defaultSettings) {
         self.seed = seed
         configuration = Mutex(Configuration(settings: settings))
         network = SimulatedNetwork(seed: seed)
@@ -95,8 +95,8 @@ public final class SimulatedCluster: Sendable {
     }
 
     /// Fast protocol timing for simulation.
-    public static var defaultSettings: ReplicationSettings {
-        var settings = ReplicationSettings()
+    public static var defaultSettings: ReplicationEngine.Settings {
+        var settings = ReplicationEngine.Settings()
         settings.replicator.digestInterval = .milliseconds(5_000)
         return settings
     }

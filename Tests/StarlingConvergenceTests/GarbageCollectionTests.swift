@@ -5,7 +5,7 @@ import Testing
 
 /// Tombstone GC against the stable horizon, and no resurrection by members that were gone.
 @Suite(.showsLogsOnFailure) struct GarbageCollectionTests {
-    static var settings: ReplicationSettings {
+    static var settings: ReplicationEngine.Settings {
         var settings = SimulatedCluster.defaultSettings
         settings.tombstoneGrace = .milliseconds(2_000)
         settings.gcInterval = .milliseconds(1_000)

@@ -25,7 +25,9 @@ import Testing
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/stores/default/entries/\(key)")
         request.method = .PUT
         request.body = .bytes(ByteBuffer(string: #"{"value": "\#(key)"}"#))
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) else { return false }
+        // A generous deadline: on a loaded machine a write may take seconds, and a writer stops at its
+        // first failure (which should come from the shutdown, not from load).
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)) else { return false }
         _ = try? await response.body.collect(upTo: 1 << 20)
         return response.status == .ok
     }

@@ -86,12 +86,12 @@ import Testing
             NodeID(rawValue: 6): progress(acked: 0, lastAck: nil),  // never acknowledged: bootstrapping
             // 7: no progress at all yet
         ]
+        let status = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.status) })
         let backlog = ReplicationEngine.backlog(
-            head: 1_000, members: members, progress: progress, nowMillis: now, responsiveWithinMillis: 2_000)
+            head: 1_000, progress: progress, status: { status[$0] }, nowMillis: now, responsiveWithinMillis: 2_000)
         #expect(backlog == 100)
-        let none = ReplicationEngine.backlog(
-            head: 1_000, members: [member(3, .suspect)], progress: progress, nowMillis: now,
-            responsiveWithinMillis: 2_000)
-        #expect(none == 0)
+        let forgotten = ReplicationEngine.backlog(
+            head: 1_000, progress: progress, status: { _ in nil }, nowMillis: now, responsiveWithinMillis: 2_000)
+        #expect(forgotten == 0, "members the membership no longer knows count for nothing")
     }
 }

@@ -32,7 +32,7 @@ import Testing
     func engine(
         _ node: Node, _ transport: Recorder, keyring: ClusterKeyring? = nil, logger: Logger = TestNode.quietLogger
     ) async throws -> ReplicationEngine {
-        var settings = ReplicationSettings()
+        var settings = ReplicationEngine.Settings()
         settings.keyring = keyring
         let engine = try ReplicationEngine(
             node: node, settings: settings, address: PeerAddress(host: "127.0.0.1", port: 7946), transport: transport,
@@ -44,7 +44,7 @@ import Testing
     func envelope(_ message: Message, from sender: NodeID = attacker.id) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeStarlingEnvelope(
-            Envelope(clusterID: ReplicationSettings().clusterID, sender: sender, message: message))
+            Envelope(clusterID: ReplicationEngine.Settings().clusterID, sender: sender, message: message))
         return buffer
     }
 
@@ -73,7 +73,8 @@ import Testing
             let answer = transport.bytes - before
             #expect(answer > 0, "the digest was answered with repairs")
             // Bounded: one window of deltas and the digest reply, not the 400 KB of state.
-            let bound = ReplicationSettings().replicator.window * ReplicationSettings().maxDatagram + 2 * 1_200
+            let bound =
+                ReplicationEngine.Settings().replicator.window * ReplicationEngine.Settings().maxDatagram + 2 * 1_200
             #expect(answer <= bound, "answered \(answer) bytes, bound \(bound)")
             #expect(answer / answered.readableBytes <= 160, "amplification \(answer / answered.readableBytes)x")
             #expect(await engine.statistics.repairEntriesDeferred > 0)
@@ -156,7 +157,7 @@ import Testing
     func onlyConfiguredNamesAreResolved() async throws {
         try await TestNode.with { node, _, _ in
             let resolver = StubResolver()
-            var settings = ReplicationSettings()
+            var settings = ReplicationEngine.Settings()
             settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
             settings.seeds = [PeerAddress(host: "seed.test", port: 1)]
             let replication = try await UDPReplication.start(
@@ -213,7 +214,7 @@ import Testing
     @Test("a seed whose name does not resolve in time does not hold up the start")
     func aSilentResolverTimesOut() async throws {
         try await TestNode.with { node, _, _ in
-            var settings = ReplicationSettings()
+            var settings = ReplicationEngine.Settings()
             settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
             settings.seeds = [PeerAddress(host: "silent.test", port: 1), PeerAddress(host: "127.0.0.1", port: 2)]
             settings.resolveTimeout = .milliseconds(200)

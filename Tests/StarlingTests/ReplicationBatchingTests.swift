@@ -44,7 +44,7 @@ import Testing
 
     func engine(_ node: Node, _ transport: RecordingTransport) throws -> ReplicationEngine {
         try ReplicationEngine(
-            node: node, settings: ReplicationSettings(), address: PeerAddress(host: "10.0.0.1", port: 7946),
+            node: node, settings: ReplicationEngine.Settings(), address: PeerAddress(host: "10.0.0.1", port: 7946),
             transport: transport, scheduler: NoTimers(), randomSeed: 1, logger: TestNode.quietLogger)
     }
 
@@ -64,7 +64,7 @@ import Testing
         var buffer = ByteBuffer()
         buffer.writeStarlingEnvelope(
             Envelope(
-                clusterID: ReplicationSettings().clusterID, sender: sender.id,
+                clusterID: ReplicationEngine.Settings().clusterID, sender: sender.id,
                 message: .delta(Delta(after: after, through: through, entries: entries))))
         return Datagram(DatagramSealer(keyring: nil).seal(buffer), address: sender.address)
     }
@@ -137,7 +137,7 @@ import Testing
         try await TestNode.with { node, _, _ in
             let transport = RecordingTransport()
             let engine = try engine(node, transport)
-            let settings = ReplicationSettings()
+            let settings = ReplicationEngine.Settings()
             var buffer = ByteBuffer()
             buffer.writeStarlingEnvelope(
                 Envelope(
@@ -161,7 +161,8 @@ import Testing
             }
             try await store.mset(entries)
             var cursor = FeedCursor(node: node, after: 0)
-            let budget = ReplicationSettings().maxDatagram - DatagramSealer.overhead - WireFormat.envelopeOverhead
+            let budget =
+                ReplicationEngine.Settings().maxDatagram - DatagramSealer.overhead - WireFormat.envelopeOverhead
             var after: Int64 = 0
             var carried = 0
             var last: Delta?

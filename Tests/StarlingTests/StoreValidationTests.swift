@@ -59,7 +59,7 @@ import Testing
 
     @Test func replicationRefusesSettingsOutOfRangeNamingTheNestedSetting() async throws {
         try await TestNode.with { node, _, _ in
-            var settings = ReplicationSettings()
+            var settings = ReplicationEngine.Settings()
             settings.bind = PeerAddress(host: "127.0.0.1", port: 0)
             settings.replicator.ackTimeout = .milliseconds(10)
             await #expect(throws: StoreError.invalid("replicator.ackTimeout must be at least 20 ms, not 10 ms")) {

@@ -27,7 +27,7 @@ import Testing
             port: UInt16 = 0
         ) async throws -> LivePeer {
             let node = try Node.open(directory: directory.path, logger: TestNode.quietLogger)
-            var settings = ReplicationSettings()
+            var settings = ReplicationEngine.Settings()
             settings.bind = PeerAddress(host: "127.0.0.1", port: port)
             settings.seeds = seeds
             settings.keyring = keyring
@@ -72,7 +72,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let node = try Node.open(directory: directory.path, logger: TestNode.quietLogger)
-        var settings = ReplicationSettings()
+        var settings = ReplicationEngine.Settings()
         settings.bind = a.address
         let error = await #expect(throws: StoreError.self) {
             try await UDPReplication.start(node: node, settings: settings, logger: TestNode.quietLogger)
@@ -108,7 +108,7 @@ import Testing
         var valid = ByteBuffer()
         valid.writeStarlingEnvelope(
             Envelope(
-                clusterID: ReplicationSettings().clusterID, sender: NodeID(rawValue: 99),
+                clusterID: ReplicationEngine.Settings().clusterID, sender: NodeID(rawValue: 99),
                 message: .deltaAck(DeltaAck(through: 5))))
         let template = Array(valid.readableBytesView)
         for index in 0..<10_000 {

@@ -11,7 +11,7 @@ public import StarlingCore
 /// the timers it asks its ``TickScheduler`` for.
 public actor ReplicationEngine {
     let node: Node
-    let settings: ReplicationSettings
+    let settings: ReplicationEngine.Settings
     let transport: any DatagramTransport
     let scheduler: any TickScheduler
     let logger: Logger
@@ -66,7 +66,7 @@ public actor ReplicationEngine {
     ///   - address: the address peers reach this node at (advertised in membership).
     ///   - randomSeed: seeds member choices (the simulator passes a seed; production a random one).
     public init(
-        node: Node, settings: ReplicationSettings, address: PeerAddress, transport: any DatagramTransport,
+        node: Node, settings: ReplicationEngine.Settings, address: PeerAddress, transport: any DatagramTransport,
         scheduler: any TickScheduler, randomSeed: UInt64, logger: Logger
     ) throws(StoreError) {
         try settings.validate()
@@ -120,11 +120,13 @@ public actor ReplicationEngine {
     }
 
     /// Tells the node's writers how far the members that count are behind.
+    /// Runs after every event, so it reads no more than each member's progress.
     func updateBackpressure() {
-        guard !stopped else { return }
+        guard !stopped, settings.backpressure.maxBacklog != nil else { return }
+        let membership = membership
         node.backpressure.update(
             backlog: Self.backlog(
-                head: replicator.head, members: membership.members, progress: replicator.progress,
+                head: replicator.head, progress: replicator.progress, status: { membership.member($0)?.status },
                 nowMillis: node.wallClock.nowMillis(),
                 responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds))
     }
@@ -135,13 +137,13 @@ public actor ReplicationEngine {
     /// (still bootstrapping) and one that went quiet (partitioned away, not yet suspected)
     /// count for nothing.
     static func backlog(
-        head: Int64, members: [MemberUpdate], progress: [NodeID: Replicator.MemberProgress], nowMillis: Int64,
-        responsiveWithinMillis: Int64
+        head: Int64, progress: [NodeID: Replicator.MemberProgress], status: (NodeID) -> MemberStatus?,
+        nowMillis: Int64, responsiveWithinMillis: Int64
     ) -> Int64 {
         var backlog: Int64 = 0
-        for member in members where member.status == .alive {
-            guard let progress = progress[member.id], let lastAck = progress.lastAckMillis,
-                nowMillis - lastAck <= responsiveWithinMillis
+        for (member, progress) in progress {
+            guard let lastAck = progress.lastAckMillis, nowMillis - lastAck <= responsiveWithinMillis,
+                status(member) == .alive
             else { continue }
             backlog = max(backlog, head - progress.acked)
         }

@@ -14,14 +14,14 @@ public import ServiceLifecycle
 /// ```
 public struct ReplicationService: Service {
     private enum Replication: Sendable {
-        case toStart(node: Node, settings: ReplicationSettings, logger: Logger)
+        case toStart(node: Node, settings: ReplicationEngine.Settings, logger: Logger)
         case started(UDPReplication)
     }
 
     private let replication: Replication
 
     /// A service that starts replication of `node` when it runs.
-    public init(node: Node, settings: ReplicationSettings, logger: Logger) {
+    public init(node: Node, settings: ReplicationEngine.Settings, logger: Logger) {
         replication = .toStart(node: node, settings: settings, logger: logger)
     }
 

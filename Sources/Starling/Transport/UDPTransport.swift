@@ -7,7 +7,7 @@ import Synchronization
 /// A node replicating over real UDP: a bound socket, its receive loop, and the engine.
 ///
 /// ```swift
-/// var settings = ReplicationSettings()
+/// var settings = ReplicationEngine.Settings()
 /// settings.bind = PeerAddress(host: "0.0.0.0", port: 7946)
 /// settings.seeds = [PeerAddress(host: "10.0.0.2", port: 7946)]
 /// let replication = try await UDPReplication.start(node: node, settings: settings)
@@ -34,7 +34,7 @@ public final class UDPReplication: Sendable {
     /// Binds the socket, joins the seeds, and starts replicating `node`.
     /// - Throws: `INVALID` for bad settings; `UNAVAILABLE` if the socket cannot be bound.
     public static func start(
-        node: Node, settings: ReplicationSettings, logger: Logger = Logger(label: "starling.replication")
+        node: Node, settings: ReplicationEngine.Settings, logger: Logger = Logger(label: "starling.replication")
     ) async throws(StoreError) -> UDPReplication {
         try await start(node: node, settings: settings, logger: logger, inboundFilter: nil)
     }
@@ -42,7 +42,7 @@ public final class UDPReplication: Sendable {
     /// ``start(node:settings:logger:)`` with every arriving datagram passed through `inboundFilter`
     /// first (none: every datagram is delivered), and configured host names resolved by `resolver`.
     package static func start(
-        node: Node, settings: ReplicationSettings, logger: Logger, inboundFilter: InboundFilter?,
+        node: Node, settings: ReplicationEngine.Settings, logger: Logger, inboundFilter: InboundFilter?,
         resolver: any HostResolver = SystemHostResolver()
     ) async throws(StoreError) -> UDPReplication {
         try settings.validate()
@@ -144,7 +144,7 @@ public final class UDPReplication: Sendable {
         _ address: PeerAddress, resolver: any HostResolver
     ) async throws(StoreError) -> PeerAddress {
         if address.isNumeric { return address }
-        let outcome = await resolver.resolveAll([address], timeout: ReplicationSettings().resolveTimeout)
+        let outcome = await resolver.resolveAll([address], timeout: ReplicationEngine.Settings().resolveTimeout)
         guard let numeric = outcome.resolved.first else {
             throw .invalid("cannot resolve the advertised gossip address \(address) to an IP address")
         }
@@ -154,7 +154,7 @@ public final class UDPReplication: Sendable {
     /// Resolves seeds that did not resolve at start, once per reconnect interval, until each has.
     private static func retryResolving(
         _ seeds: [PeerAddress], into engine: ReplicationEngine, resolver: any HostResolver,
-        settings: ReplicationSettings, logger: Logger
+        settings: ReplicationEngine.Settings, logger: Logger
     ) -> Task<Void, Never>? {
         guard !seeds.isEmpty else { return nil }
         let interval = Duration.milliseconds(max(1_000, settings.membership.reconnectIntervalMillis))

@@ -17,13 +17,13 @@ struct ServeConfiguration {
     var reinitialize = Node.Settings.Storage().reinitialize
     var http = PeerAddress(host: "127.0.0.1", port: 7070)
     var allowRemoteHTTP = false
-    var gossip = ReplicationSettings().bind
+    var gossip = ReplicationEngine.Settings().bind
     var advertise: PeerAddress?
     var join: [PeerAddress] = []
     var clusterKeyFile: String?
     /// Let gossip run without a cluster key where that is unsafe (a non-loopback bind, or a policy).
     var allowInsecureGossip = false
-    var maxDatagram = ReplicationSettings().maxDatagram
+    var maxDatagram = ReplicationEngine.Settings().maxDatagram
     var maxKeyBytes = Node.Settings.Limits().maxKeyBytes
     var maxValueBytes = Node.Settings.Limits().maxValueBytes
     var maxClockOffsetMillis = Int64(Node.Settings().maxClockOffsetMillis)
@@ -43,10 +43,10 @@ struct ServeConfiguration {
     var probeIntervalMillis = Membership.Settings().probeIntervalMillis
     var probeTimeoutMillis = Membership.Settings().probeTimeoutMillis
     var suspicionTimeoutMillis = Membership.Settings().suspicionTimeoutMillis
-    var tombstoneGraceMillis = ReplicationSettings().tombstoneGraceMillis
+    var tombstoneGraceMillis = ReplicationEngine.Settings().tombstoneGraceMillis
     /// Backpressure: the backlog past which writes wait (0: never), and the longest wait.
-    var maxBacklog = Int(ReplicationSettings().backpressure.maxBacklog ?? 0)
-    var maxWriteWaitMillis = ReplicationSettings().backpressure.maxWait.wholeMilliseconds
+    var maxBacklog = Int(ReplicationEngine.Settings().backpressure.maxBacklog ?? 0)
+    var maxWriteWaitMillis = ReplicationEngine.Settings().backpressure.maxWait.wholeMilliseconds
     var logLevel = Logger.Level.info
     /// The access policy file: bearer tokens and what they may do.
     var policyFile: String?
@@ -78,8 +78,8 @@ struct ServeConfiguration {
     }
 
     /// The replication settings: addresses, keyring, datagram size and protocol timing.
-    var replicationSettings: ReplicationSettings {
-        var settings = ReplicationSettings()
+    var replicationSettings: ReplicationEngine.Settings {
+        var settings = ReplicationEngine.Settings()
         settings.bind = gossip
         settings.advertise = advertise
         settings.seeds = join

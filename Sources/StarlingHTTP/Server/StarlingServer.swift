@@ -22,7 +22,7 @@ public final class StarlingServer: Sendable {
         /// Stores, limits and storage settings of the node.
         public var node = Node.Settings()
         /// Gossip address, seeds, cluster key and timings.
-        public var replication = ReplicationSettings()
+        public var replication = ReplicationEngine.Settings()
         /// The HTTP host to bind. Default `127.0.0.1`.
         public var httpHost = "127.0.0.1"
         /// The HTTP port; 0 lets the system choose. Default 7070.
