@@ -80,7 +80,7 @@ import Testing
             #expect(
                 cluster.stdout
                     == #"{"address":"\#(server.gossipAddress)","backpressure":{"backlog":0,"delayed_writes":0,"max_backlog":20000,"#
-                    + #""max_wait_ms":250,"timed_out_waits":0},"id":"\#(server.node.id)","members":[]}"#
+                    + #""max_wait_millis":250,"timed_out_waits":0},"id":"\#(server.node.id)","members":[]}"#
                     + "\n", "as GET /v1/cluster answers")
             #expect(try await server.run(["clear"]).stdout == "OK\n")
             #expect(try server.store.keys().isEmpty)

@@ -287,6 +287,8 @@ struct ConfigTests {
             ),
             (nil, [:], ["ack_timeout": .unparsed("-1s")], "ack_timeout", .flag("--ack-timeout"), "must be a duration"),
             (#"digest_interval = "10 s""#, [:], [:], "digest_interval", file, "must be a duration"),
+            (#"ack_timeout = "10ms""#, [:], [:], "ack_timeout", file, "must be at least 20ms"),
+            (#"max_write_wait = "1m""#, [:], [:], "max_write_wait", file, "must be at most 10s"),
             (
                 nil, ["STARLING_PROBE_INTERVAL": "5x"], [:], "probe_interval",
                 .environment("STARLING_PROBE_INTERVAL"), "must be a duration"

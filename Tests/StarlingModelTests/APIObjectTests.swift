@@ -27,6 +27,10 @@ import Testing
             lastAckMillis: nil)
         let cluster = ClusterStatus(id: "a", address: "10.0.0.1:7946", members: [member])
         #expect(try ClusterStatus(json: cluster.json) == cluster)
+        var pressed = cluster
+        pressed.backpressure = ClusterStatus.Backpressure(
+            maxBacklog: nil, maxWaitMillis: 250, backlog: 12, delayedWrites: 3, timedOutWaits: 1)
+        #expect(try ClusterStatus(json: pressed.json) == pressed)
     }
 
     @Test func objectsHaveTheContractsFieldNames() {

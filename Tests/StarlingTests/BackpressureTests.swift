@@ -61,6 +61,24 @@ import Testing
         }
     }
 
+    @Test func aMemberCatchingUpCountsOnlyOnceItWasWithinTheBoundSinceItBecameAlive() {
+        let id = NodeID(rawValue: 1)
+        var progress = Replicator.MemberProgress(acked: 0, received: 0, ackTimeoutMillis: 1_000)
+        progress.lastAckMillis = 1_000
+        var caughtUp: Set<NodeID> = []
+        func backlog(head: Int64, _ status: MemberStatus) -> Int64 {
+            ReplicationEngine.backlog(
+                head: head, progress: [id: progress], status: { _ in status }, nowMillis: 1_000,
+                responsiveWithinMillis: 2_000, bound: 500, caughtUp: &caughtUp)
+        }
+        #expect(backlog(head: 100_000, .alive) == 0, "bootstrapping: it never was within the bound")
+        progress.acked = 99_600
+        #expect(backlog(head: 100_000, .alive) == 400, "within the bound: it counts from now on")
+        #expect(backlog(head: 101_000, .alive) == 1_400, "and slows writers once it falls behind again")
+        #expect(backlog(head: 101_000, .suspect) == 0)
+        #expect(backlog(head: 101_000, .alive) == 0, "back from suspicion: it must catch up first")
+    }
+
     @Test func onlyAliveMembersThatAcknowledgeRecentlyCount() {
         func member(_ n: UInt64, _ status: MemberStatus) -> MemberUpdate {
             MemberUpdate(
@@ -87,11 +105,14 @@ import Testing
             // 7: no progress at all yet
         ]
         let status = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.status) })
-        let backlog = ReplicationEngine.backlog(
-            head: 1_000, progress: progress, status: { status[$0] }, nowMillis: now, responsiveWithinMillis: 2_000)
-        #expect(backlog == 100)
-        let forgotten = ReplicationEngine.backlog(
-            head: 1_000, progress: progress, status: { _ in nil }, nowMillis: now, responsiveWithinMillis: 2_000)
-        #expect(forgotten == 0, "members the membership no longer knows count for nothing")
+        func backlog(_ status: @escaping (NodeID) -> MemberStatus?, caughtUp: inout Set<NodeID>) -> Int64 {
+            ReplicationEngine.backlog(
+                head: 1_000, progress: progress, status: status, nowMillis: now, responsiveWithinMillis: 2_000,
+                bound: 500, caughtUp: &caughtUp)
+        }
+        var caughtUp: Set<NodeID> = []
+        #expect(backlog({ status[$0] }, caughtUp: &caughtUp) == 100)
+        var none: Set<NodeID> = []
+        #expect(backlog({ _ in nil }, caughtUp: &none) == 0, "members the membership no longer knows count for nothing")
     }
 }

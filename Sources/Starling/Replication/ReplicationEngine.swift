@@ -55,6 +55,9 @@ public actor ReplicationEngine {
     }
     var nextGCMillis: Int64 = .max
     var nextHousekeepingMillis: Int64 = 0
+    /// Members that have been within the backpressure bound since they last became alive: only
+    /// they can slow local writers.
+    var caughtUpForBackpressure: Set<NodeID> = []
     /// When each member last held this node's whole feed (Unix ms), for lag in seconds.
     var caughtUpMillis: [NodeID: Int64] = [:]
     /// Counters of what the engine did; also reported through swift-metrics.
@@ -98,8 +101,11 @@ public actor ReplicationEngine {
 
     /// Joins the seeds and starts the timers.
     public func start() async {
+        guard !stopped else { return }
         // A session above every earlier one of this node: a fresh stamp of the persisted clock.
         try? await node.advanceClock()
+        // Stopped while the clock advanced: stay stopped (and never bound the writers again).
+        guard !stopped else { return }
         let wall = HybridTimestamp(physicalMillis: UInt64(max(0, node.wallClock.nowMillis())), logical: 0)
         sealer = DatagramSealer(
             keyring: settings.keyring, sender: node.id, session: max(node.committedPosition.clock, wall).rawValue)
@@ -122,32 +128,46 @@ public actor ReplicationEngine {
     /// Tells the node's writers how far the members that count are behind.
     /// Runs after every event, so it reads no more than each member's progress.
     func updateBackpressure() {
-        guard !stopped, settings.backpressure.maxBacklog != nil else { return }
+        guard !stopped else { return }
         let membership = membership
         node.backpressure.update(
             backlog: Self.backlog(
                 head: replicator.head, progress: replicator.progress, status: { membership.member($0)?.status },
                 nowMillis: node.wallClock.nowMillis(),
-                responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds))
+                responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds,
+                bound: settings.backpressure.maxBacklog ?? .max, caughtUp: &caughtUpForBackpressure))
     }
 
     /// The backlog that slows local writers: the most of this node's feed (`head`) that one
-    /// member lacks, among members that are alive and acknowledged within the last
-    /// `responsiveWithinMillis`. A suspect, dead or left member, one that never acknowledged
-    /// (still bootstrapping) and one that went quiet (partitioned away, not yet suspected)
-    /// count for nothing.
+    /// member lacks, among members that are alive, acknowledged within the last
+    /// `responsiveWithinMillis`, and have been within `bound` since they last became alive
+    /// (`caughtUp` remembers those). So a suspect, dead or left member, one bootstrapping or
+    /// returning with much to catch up, and one that went quiet (partitioned away, not yet
+    /// suspected) count for nothing.
     static func backlog(
         head: Int64, progress: [NodeID: Replicator.MemberProgress], status: (NodeID) -> MemberStatus?,
-        nowMillis: Int64, responsiveWithinMillis: Int64
+        nowMillis: Int64, responsiveWithinMillis: Int64, bound: Int64, caughtUp: inout Set<NodeID>
     ) -> Int64 {
         var backlog: Int64 = 0
         for (member, progress) in progress {
-            guard let lastAck = progress.lastAckMillis, nowMillis - lastAck <= responsiveWithinMillis,
-                status(member) == .alive
+            guard status(member) == .alive else {
+                caughtUp.remove(member)
+                continue
+            }
+            let lag = max(0, head - progress.acked)
+            if lag <= bound { caughtUp.insert(member) }
+            guard caughtUp.contains(member), let lastAck = progress.lastAckMillis,
+                nowMillis - lastAck <= responsiveWithinMillis
             else { continue }
-            backlog = max(backlog, head - progress.acked)
+            backlog = max(backlog, lag)
         }
         return backlog
+    }
+
+    // An engine dropped without ``stop()`` must not leave the node's writers bounded by a
+    // backlog nobody updates any more.
+    deinit {
+        if !stopped { node.backpressure.configure(maxBacklog: nil, maxWait: .zero) }
     }
 
     /// Leaves the cluster: tells a few members, and persists progress. Timers stop firing, and

@@ -50,7 +50,8 @@ extension ReplicationEngine {
             /// The backlog, in changes, past which local writes wait; nil: they never wait.
             /// Default 20,000; at least 1.
             public var maxBacklog: Int64? = 20_000
-            /// The longest one write waits. Default 250 ms; at least 0.
+            /// The longest one write waits. Default 250 ms; 0 to 10 s (a graceful shutdown may wait
+            /// this long for the writes it drains).
             public var maxWait: Duration = .milliseconds(250)
             /// How recently a member must have acknowledged to count. Default 2 s; at least 1 ms.
             public var responsiveWithin: Duration = .seconds(2)
@@ -78,6 +79,7 @@ extension ReplicationEngine {
                 try SettingCheck.check("backpressure.maxBacklog", maxBacklog, atLeast: 1)
             }
             try SettingCheck.check("backpressure.maxWait", backpressure.maxWait, atLeast: .zero)
+            try SettingCheck.check("backpressure.maxWait", backpressure.maxWait, atMost: .seconds(10))
             try SettingCheck.check(
                 "backpressure.responsiveWithin", backpressure.responsiveWithin, atLeast: .milliseconds(1))
         }

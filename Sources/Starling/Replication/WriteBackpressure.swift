@@ -11,6 +11,8 @@ package final class WriteBackpressure: Sendable {
     fileprivate struct State {
         var status = BackpressureStatus()
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// The timer of each waiter, cancelled when the waiter is released sooner.
+        var timers: [Int: Task<Void, Never>] = [:]
         var nextWaiter = 0
     }
 
@@ -68,16 +70,23 @@ package final class WriteBackpressure: Sendable {
             }
             guard let registered else { return continuation.resume() }
             delayedCounter.increment()
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: registered.wait)
-                self.timeOut(registered.id)
+                if !Task.isCancelled { self.timeOut(registered.id) }
             }
+            let released = state.withLock { state in
+                guard state.waiters[registered.id] != nil else { return true }
+                state.timers[registered.id] = timer
+                return false
+            }
+            if released { timer.cancel() }
         }
     }
 
     /// Lets waiter `id` go on if it still waits: its longest wait has passed.
     private func timeOut(_ id: Int) {
         let waiter = state.withLock { state in
+            state.timers[id] = nil
             let waiter = state.waiters.removeValue(forKey: id)
             if waiter != nil { state.status.timedOutWaits += 1 }
             return waiter
@@ -88,7 +97,9 @@ package final class WriteBackpressure: Sendable {
     }
 
     private func releaseIfBelowBound(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
-        guard !state.isOverBound else { return [] }
+        guard !state.isOverBound, !state.waiters.isEmpty else { return [] }
+        for timer in state.timers.values { timer.cancel() }
+        state.timers.removeAll()
         defer { state.waiters.removeAll() }
         return Array(state.waiters.values)
     }

@@ -90,7 +90,7 @@ extension ServeSetting {
                 "round_interval", \.roundIntervalMillis, .duration(minimum: 1),
                 doc: "The period of replication rounds, which send to members that are behind."),
             ServeSetting(
-                "ack_timeout", \.ackTimeoutMillis, .duration(minimum: 1),
+                "ack_timeout", \.ackTimeoutMillis, .duration(minimum: 20),
                 doc: "The longest a delta may go unacknowledged before it is resent (the timeout adapts below it)."),
             ServeSetting(
                 "digest_interval", \.digestIntervalMillis, .duration(minimum: 1),
@@ -109,9 +109,9 @@ extension ServeSetting {
                 doc: "Backpressure: local writes wait while an alive, acknowledging member lacks more than this "
                     + "many changes (members suspect, dead, bootstrapping or quiet never count). 0: never wait."),
             ServeSetting(
-                "max_write_wait", \.maxWriteWaitMillis, .duration(minimum: 0),
-                doc: "The longest one write waits under backpressure; then it proceeds (it is durable locally "
-                    + "either way)."),
+                "max_write_wait", \.maxWriteWaitMillis, .duration(minimum: 0, maximum: 10_000),
+                doc: "The longest one write waits under backpressure (at most 10s); then it proceeds (it is "
+                    + "durable locally either way)."),
             ServeSetting(
                 "tombstone_grace", \.tombstoneGraceMillis, .duration(minimum: 0),
                 doc: "How long a deletion's tombstone is kept after every member has it."),

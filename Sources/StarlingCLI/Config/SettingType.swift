@@ -120,8 +120,9 @@ extension SettingType where Value == [PeerAddress] {
 }
 
 extension SettingType where Value == Int64 {
-    /// A duration in milliseconds, written with a unit: `250ms`, `30s`, `5m`, `1h`; at least `minimum`.
-    static func duration(minimum: Int64) -> Self {
+    /// A duration in milliseconds, written with a unit: `250ms`, `30s`, `5m`, `1h`; at least
+    /// `minimum` and at most `maximum`.
+    static func duration(minimum: Int64, maximum: Int64 = .max) -> Self {
         Self(
             name: "duration",
             parse: { raw throws(SettingProblem) in
@@ -131,6 +132,9 @@ extension SettingType where Value == Int64 {
                 }
                 guard millis >= minimum else {
                     throw SettingProblem("must be at least \(DurationText.text(millis: minimum)), not \(raw.shown)")
+                }
+                guard millis <= maximum else {
+                    throw SettingProblem("must be at most \(DurationText.text(millis: maximum)), not \(raw.shown)")
                 }
                 return millis
             }, toml: { tomlString(DurationText.text(millis: $0)) })

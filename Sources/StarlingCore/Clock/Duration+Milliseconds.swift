@@ -39,6 +39,13 @@ package enum SettingCheck {
         guard value >= minimum else { throw .invalid("\(setting) must be at least \(minimum), not \(value)") }
     }
 
+    /// Refuses a duration above `maximum`, naming `setting`.
+    package static func check(_ setting: String, _ value: Duration, atMost maximum: Duration) throws(StoreError) {
+        guard value <= maximum else {
+            throw .invalid("\(setting) must be at most \(maximum.settingText), not \(value.settingText)")
+        }
+    }
+
     /// Refuses a duration below `minimum`, naming `setting`.
     package static func check(_ setting: String, _ value: Duration, atLeast minimum: Duration) throws(StoreError) {
         guard value >= minimum else {

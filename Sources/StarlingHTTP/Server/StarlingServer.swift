@@ -97,8 +97,14 @@ public final class StarlingServer: Sendable {
             onServerRunning: { channel in listeningSink.yield(channel.localAddress?.port) },
             logger: logger)
         // Shut down in reverse order: the notice, then HTTP (drained), then replication (leave).
-        var services: [any Service] = [ReplicationService(running: replication), http]
-        if let onShutdown = configuration.onShutdown { services.append(ShutdownNotice(notify: onShutdown)) }
+        // The notice also releases writes waiting on backpressure, so that draining HTTP never
+        // waits out `maxWait` for them.
+        let onShutdown = configuration.onShutdown
+        let notice = ShutdownNotice {
+            node.backpressure.configure(maxBacklog: nil, maxWait: .zero)
+            onShutdown?()
+        }
+        let services: [any Service] = [ReplicationService(running: replication), http, notice]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: configuration.shutdownSignals, logger: logger))
@@ -117,6 +123,8 @@ public final class StarlingServer: Sendable {
                 node: node, replication: replication, httpPort: port ?? configuration.httpPort,
                 connections: connections, group: group, running: running)
         }
+        // Cancelled while starting: nothing else would ever stop the group.
+        if Task.isCancelled { await group.triggerGracefulShutdown() }
         let reason: String
         switch await running.result {
         case .failure(let error): reason = "\(error)"
@@ -140,11 +148,14 @@ public final class StarlingServer: Sendable {
 }
 
 /// The first service to hear of a graceful shutdown (it is last in the group): tells the owner.
+/// Cancellation (a failed service) is not a graceful shutdown and tells nobody.
 private struct ShutdownNotice: Service {
     let notify: @Sendable () -> Void
 
     func run() async {
-        try? await gracefulShutdown()
-        notify()
+        do {
+            try await gracefulShutdown()
+            notify()
+        } catch {}
     }
 }

@@ -130,11 +130,11 @@ extension ClusterStatus {
 }
 
 extension ClusterStatus.Backpressure {
-    /// `{"max_backlog": n or null, "max_wait_ms", "backlog", "delayed_writes", "timed_out_waits"}`.
+    /// `{"max_backlog": n or null, "max_wait_millis", "backlog", "delayed_writes", "timed_out_waits"}`.
     public var json: JSONValue {
         [
             "max_backlog": maxBacklog.map { .integer($0) } ?? .null,
-            "max_wait_ms": .integer(maxWaitMillis),
+            "max_wait_millis": .integer(maxWaitMillis),
             "backlog": .integer(backlog),
             "delayed_writes": .integer(delayedWrites),
             "timed_out_waits": .integer(timedOutWaits),
@@ -145,7 +145,7 @@ extension ClusterStatus.Backpressure {
     public init(json: JSONValue, failureKind: StoreError.Kind = .invalid) throws(StoreError) {
         let fields = try JSONFields(json, what: "the backpressure", failureKind: failureKind)
         self.init(
-            maxBacklog: try fields.optionalInteger("max_backlog"), maxWaitMillis: try fields.integer("max_wait_ms"),
+            maxBacklog: try fields.optionalInteger("max_backlog"), maxWaitMillis: try fields.integer("max_wait_millis"),
             backlog: try fields.integer("backlog"), delayedWrites: try fields.integer("delayed_writes"),
             timedOutWaits: try fields.integer("timed_out_waits"))
     }
