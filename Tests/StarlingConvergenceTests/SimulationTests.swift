@@ -161,16 +161,23 @@ import Testing
         try await Self.chaos(seed: seed)
     }
 
+    /// The chaos property at 33 peers, one seed, in the default suite: the cluster size the
+    /// dissemination work must keep correct (bigger sizes belong to the soak).
+    @Test func chaosAtThirtyThreePeers() async throws {
+        try await Self.chaos(seed: 33, peers: 33)
+    }
+
     /// A random workload with random faults, then healing: every peer must converge; every
     /// acknowledged write must be present unless superseded; counters count every acknowledged
     /// increment; deleted keys stay deleted.
     @discardableResult
-    static func chaos(seed: UInt64) async throws -> String {
+    static func chaos(seed: UInt64, peers: Int? = nil) async throws -> String {
         var rng = SeededGenerator(seed: seed)
-        // Mostly small clusters, sometimes up to 16 peers.
-        let count =
+        // Mostly small clusters, sometimes up to 16 peers (or as many as the caller asks for).
+        let drawn =
             Int.random(in: 0..<5, using: &rng) == 0
             ? Int.random(in: 7...16, using: &rng) : Int.random(in: 2...6, using: &rng)
+        let count = peers ?? drawn
         var settings = SimulatedCluster.defaultSettings
         if Bool.random(using: &rng) {
             // Aggressive garbage collection: the ledger then checks it never costs a write.
