@@ -47,11 +47,14 @@ package final class WriteBackpressure: Sendable {
 
     /// Records the current backlog; writes waiting for it to come down go on once it is at or
     /// below the bound.
+    /// The engine calls this after every event, so an unchanged backlog costs one lock and nothing else.
     package func update(backlog: Int64) {
-        let released = state.withLock { state in
+        let (changed, released) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard state.status.backlog != backlog else { return (false, []) }
             state.status.backlog = backlog
-            return releaseIfBelowBound(&state)
+            return (true, releaseIfBelowBound(&state))
         }
+        guard changed else { return }
         backlogGauge.record(backlog)
         for waiter in released { waiter.resume() }
     }
