@@ -171,13 +171,16 @@ struct BenchClusterOptions: Sendable, Codable {
     func describeSettings() -> String {
         let settings = replicationSettings(port: 0, seeds: [])
         let (replicator, membership) = (settings.replicator, settings.membership)
-        return "maxDatagram \(settings.maxDatagram), receiveBufferBytes \(settings.receiveBufferBytes), "
-            + "membership.probeIntervalMillis \(membership.probeIntervalMillis), "
-            + "membership.probeTimeoutMillis \(membership.probeTimeoutMillis), "
-            + "membership.suspicionTimeoutMillis \(membership.suspicionTimeoutMillis), "
-            + "replicator.roundIntervalMillis \(replicator.roundIntervalMillis), pushFanout \(replicator.pushFanout), "
-            + "roundFanout \(replicator.roundFanout), window \(replicator.window), "
-            + "ackTimeoutMillis \(replicator.ackTimeoutMillis), digestIntervalMillis \(replicator.digestIntervalMillis), "
-            + "digestBuckets \(settings.digestBuckets)"
+        let parts: [String] = [
+            "maxDatagram \(settings.maxDatagram)", "receiveBufferBytes \(settings.receiveBufferBytes)",
+            "membership.probeIntervalMillis \(membership.probeIntervalMillis)",
+            "membership.probeTimeoutMillis \(membership.probeTimeoutMillis)",
+            "membership.suspicionTimeoutMillis \(membership.suspicionTimeoutMillis)",
+            "replicator.roundIntervalMillis \(replicator.roundIntervalMillis)", "window \(replicator.window)",
+            "ackTimeoutMillis \(replicator.ackTimeoutMillis)",
+            "digestIntervalMillis \(replicator.digestIntervalMillis)",
+            "digestBuckets \(settings.digestBuckets)",
+        ]
+        return parts.joined(separator: ", ")
     }
 }

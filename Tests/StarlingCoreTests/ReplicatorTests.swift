@@ -3,10 +3,16 @@ import StarlingTestKit
 import Testing
 
 @Suite(.showsLogsOnFailure) struct ReplicatorTests {
+    let me = NodeID(rawValue: 1)
     let peer = NodeID(rawValue: 2)
 
+    /// The acknowledgement this peer sends `peer`: its own part of the horizon, covering itself.
+    func ack(_ through: Int64, horizon: HybridTimestamp = .zero) -> DeltaAck {
+        DeltaAck(through: through, horizon: horizon, covers: DisseminationTree.fingerprint(of: [me]))
+    }
+
     func machine(head: Int64) -> Replicator {
-        var replicator = Replicator(head: head, randomSeed: 1)
+        var replicator = Replicator(id: me, head: head, randomSeed: 1)
         _ = replicator.membersChanged(live: [peer], known: [peer], nowMillis: 0)
         return replicator
     }
@@ -40,7 +46,7 @@ import Testing
     }
 
     @Test func aNewMemberIsSentTheWholeFeedFromZero() {
-        var replicator = Replicator(head: 10, randomSeed: 1)
+        var replicator = Replicator(id: me, head: 10, randomSeed: 1)
         let directives = replicator.membersChanged(live: [peer], known: [peer], nowMillis: 0)
         #expect(directives == [.sendDelta(to: peer, after: 0)])
     }
@@ -83,7 +89,7 @@ import Testing
         let gap = Delta(after: 10, through: 20, entries: [])
         #expect(replicator.received(gap, from: peer, ownClock: .zero) == [.apply(gap, from: peer)])
         let acks = replicator.deltaApplied(gap, from: peer, ownClock: .zero)
-        #expect(acks.contains(.sendAck(DeltaAck(through: 0, completeThrough: .zero), to: peer)))
+        #expect(acks.contains(.sendAck(ack(0), to: peer)))
     }
 
     @Test func aRangeAlreadyHeldIsAcknowledgedWithoutApplyingAgain() {
@@ -104,13 +110,14 @@ import Testing
         _ = replicator.deltaApplied(delta, from: peer, ownClock: clock)
         #expect(replicator.completeThrough(ownClock: clock) == HybridTimestamp(physicalMillis: 900, logical: 0))
         _ = replicator.received(
-            DeltaAck(through: 0, completeThrough: HybridTimestamp(physicalMillis: 800, logical: 0)), from: peer,
-            nowMillis: 1)
+            DeltaAck(
+                through: 0, horizon: HybridTimestamp(physicalMillis: 800, logical: 0),
+                covers: DisseminationTree.fingerprint(of: [peer])), from: peer, nowMillis: 1)
         #expect(replicator.stableHorizon(ownClock: clock) == HybridTimestamp(physicalMillis: 800, logical: 0))
-        var alone = Replicator(head: 0, standalone: true, randomSeed: 1)
+        var alone = Replicator(id: me, head: 0, standalone: true, randomSeed: 1)
         _ = alone.membersChanged(live: [], known: [], nowMillis: 0)
         #expect(alone.stableHorizon(ownClock: clock) == clock, "running alone, everything is stable")
-        var searching = Replicator(head: 0, randomSeed: 1)
+        var searching = Replicator(id: me, head: 0, randomSeed: 1)
         _ = searching.membersChanged(live: [], known: [], nowMillis: 0)
         #expect(searching.stableHorizon(ownClock: clock) == .zero, "not having found its members proves nothing")
     }
@@ -134,14 +141,14 @@ import Testing
         var replicator = machine(head: 0)
         let late = Delta(after: 10, through: 20, entries: [], clock: clock(900))
         let directives = deliver(late, to: &replicator)
-        #expect(directives.contains(.sendAck(DeltaAck(through: 0, completeThrough: .zero), to: peer)))
+        #expect(directives.contains(.sendAck(ack(0), to: peer)))
         #expect(!directives.contains(.persist(member: peer)), "received did not advance")
         #expect(replicator.progress[peer]?.heldRanges.map { [$0.after, $0.through] } == [[10, 20]])
         #expect(replicator.heldThrough[peer] == nil, "the gap is not held yet: no clock credit")
 
         let filler = Delta(after: 0, through: 10, entries: [])
         let filled = deliver(filler, to: &replicator)
-        #expect(filled.contains(.sendAck(DeltaAck(through: 20, completeThrough: clock(900)), to: peer)))
+        #expect(filled.contains(.sendAck(ack(20, horizon: clock(900)), to: peer)))
         #expect(filled.contains(.persist(member: peer)))
         #expect(replicator.progress[peer]?.received == 20)
         #expect(replicator.progress[peer]?.heldRanges.isEmpty == true)
@@ -159,7 +166,7 @@ import Testing
             "adjacent ranges merge; separate ones stay apart")
         let inside = deliver(Delta(after: 15, through: 30, entries: [], clock: clock(700)), to: &replicator)
         #expect(!applies(inside))
-        #expect(inside == [.sendAck(DeltaAck(through: 0, completeThrough: .zero), to: peer)])
+        #expect(inside == [.sendAck(ack(0), to: peer)])
         #expect(applies(deliver(Delta(after: 25, through: 45, entries: []), to: &replicator)), "spans a gap")
         #expect(replicator.progress[peer]?.heldRanges.map { [$0.after, $0.through] } == [[10, 50]])
         _ = deliver(Delta(after: 0, through: 10, entries: []), to: &replicator)
@@ -170,7 +177,7 @@ import Testing
     @Test func heldRangesAreBoundedAndTheHighestAreForgotten() {
         var settings = Replicator.Settings()
         settings.maxHeldRanges = 4
-        var replicator = Replicator(head: 0, settings: settings, randomSeed: 1)
+        var replicator = Replicator(id: me, head: 0, settings: settings, randomSeed: 1)
         _ = replicator.membersChanged(live: [peer], known: [peer], nowMillis: 0)
         for after: Int64 in [50, 10, 30, 20, 40] {
             _ = deliver(Delta(after: after, through: after + 1, entries: []), to: &replicator)
@@ -293,7 +300,7 @@ import Testing
     }
 
     @Test func everyTickSchedulesExactlyOneTickAndNothingElseSchedulesAny() {
-        var replicator = Replicator(head: 0, randomSeed: 7)
+        var replicator = Replicator(id: me, head: 0, randomSeed: 7)
         let others = [NodeID(rawValue: 2), NodeID(rawValue: 3), NodeID(rawValue: 4)]
         var directives = replicator.start(nowMillis: 0)
         #expect(scheduled(directives).count == 1)

@@ -161,8 +161,8 @@ import Testing
         let entry = DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots))
         let message = Message.delta(Delta(after: 0, through: 0, entries: [entry]))
         var buffer = ByteBuffer(bytes: RandomEnvelopes.encoded(envelope(message)))
-        // The slots follow a tombstone register head without expiry (see `malformed`): offset 75, 25 bytes each.
-        buffer.moveReaderIndex(forwardBy: 75)
+        // The slots follow a tombstone register head without expiry (see `malformed`): offset 77, 25 bytes each.
+        buffer.moveReaderIndex(forwardBy: 77)
         var origins: [UInt64] = []
         while let origin = buffer.readInteger(as: UInt64.self) {
             origins.append(origin)
@@ -180,7 +180,7 @@ import Testing
             let predicted = WireFormat.envelopeOverhead + entries.map(WireFormat.encodedSize(of:)).reduce(0, +)
             #expect(encoded.count == predicted)
         }
-        #expect(WireFormat.envelopeOverhead == 49)
+        #expect(WireFormat.envelopeOverhead == 51)
     }
 
     @Test func aSuccessfulReadConsumesTheEnvelope() throws {
@@ -224,8 +224,10 @@ import Testing
 
     @Test func unsupportedVersion() {
         var bytes = pingBytes
-        bytes[4] = 3
+        bytes[4] = 4
         #expect(failure(bytes) == .unsupportedVersion)
+        bytes[4] = 2
+        #expect(failure(bytes) == .unsupportedVersion, "version 2 (before the tree) is refused")
         bytes[4] = 1
         #expect(failure(bytes) == .unsupportedVersion, "version 1 (names allowed) is refused")
         bytes[4] = 0
@@ -238,10 +240,13 @@ import Testing
             #expect(failure(Array(bytes.prefix(length))) == .truncated, "prefix of \(length) bytes")
         }
         var huge = deltaBytes
-        huge[72...75] = [0x00, 0x10, 0x00, 0x00]  // 1 MiB announced, 1 byte present
+        huge[74...77] = [0x00, 0x10, 0x00, 0x00]  // 1 MiB announced, 1 byte present
         #expect(failure(huge) == .truncated)
+        var manyClaims = deltaBytes
+        manyClaims[47...48] = [0xFF, 0xFF]  // 65,535 claims announced
+        #expect(failure(manyClaims) == .truncated)
         var manyEntries = deltaBytes
-        manyEntries[47...48] = [0xFF, 0xFF]  // 65,535 entries announced
+        manyEntries[49...50] = [0xFF, 0xFF]  // 65,535 entries announced
         #expect(failure(manyEntries) == .truncated)
     }
 
@@ -264,10 +269,10 @@ import Testing
 
     @Test func limitExceeded() {
         var bytes = deltaBytes
-        #expect(bytes[71] == 1, "the content tag precedes the value length")
-        bytes[72...75] = [0x01, 0x00, 0x00, 0x01]  // 16 MiB + 1
+        #expect(bytes[73] == 1, "the content tag precedes the value length")
+        bytes[74...77] = [0x01, 0x00, 0x00, 0x01]  // 16 MiB + 1
         #expect(failure(bytes) == .limitExceeded)
-        bytes[72...75] = [0xFF, 0xFF, 0xFF, 0xFF]
+        bytes[74...77] = [0xFF, 0xFF, 0xFF, 0xFF]
         #expect(failure(bytes) == .limitExceeded)
     }
 
@@ -282,7 +287,7 @@ import Testing
         #expect(failure(repair) == .malformed, "repair flag 2")
 
         var tag = deltaBytes
-        tag[71] = 2
+        tag[73] = 2
         #expect(failure(tag) == .malformed, "content tag 2")
 
         var status = pingBytes
@@ -312,14 +317,14 @@ import Testing
                         entries: [
                             DeltaEntry(store: "s", key: "k", register: register(.tombstone, increments: slots))
                         ]))))
-        // Slots start after the tombstone register head: 22+8+8+1+8+2 + 3+3 + 8+8+1+1 + 2 = 75; 25 bytes each.
-        let first = Array(unordered[75..<100])
-        let second = Array(unordered[100..<125])
+        // Slots start after the tombstone register head: 22+8+8+1+8+2+2 + 3+3 + 8+8+1+1 + 2 = 77; 25 bytes each.
+        let first = Array(unordered[77..<102])
+        let second = Array(unordered[102..<127])
         #expect(first[7] == 1 && second[7] == 2)
-        unordered[75..<125] = (second + first)[...]
+        unordered[77..<127] = (second + first)[...]
         #expect(failure(unordered) == .malformed, "slots out of order")
         var duplicate = unordered
-        duplicate[75..<125] = (first + first)[...]
+        duplicate[77..<127] = (first + first)[...]
         #expect(failure(duplicate) == .malformed, "duplicate slot origin")
         var flag = RandomEnvelopes.encoded(
             envelope(

@@ -96,10 +96,14 @@ enum RandomEnvelopes {
                 Delta(
                     after: int64(using: &rng), through: int64(using: &rng),
                     entries: (0..<Int.random(in: 0...4, using: &rng)).map { _ in entry(using: &rng) },
-                    repair: Bool.random(using: &rng), clock: HybridTimestamp(rawValue: rng.next())))
+                    repair: Bool.random(using: &rng), clock: HybridTimestamp(rawValue: rng.next()),
+                    claims: (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+                        HeldClaim(origin: NodeID(rawValue: rng.next()), clock: HybridTimestamp(rawValue: rng.next()))
+                    }))
         case 4:
             return .deltaAck(
-                DeltaAck(through: int64(using: &rng), completeThrough: HybridTimestamp(rawValue: rng.next())))
+                DeltaAck(
+                    through: int64(using: &rng), horizon: HybridTimestamp(rawValue: rng.next()), covers: rng.next()))
         case 5:
             return .digest(
                 Digest(

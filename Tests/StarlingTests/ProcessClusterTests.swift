@@ -21,11 +21,15 @@ import Testing
         return (process, address)
     }
 
-    /// Waits until every member of `peer` holds its whole feed.
+    /// Waits until `members` members are alive and every one holds every write `peer` has made:
+    /// the stable horizon, aggregated along the dissemination tree, passed `peer`'s clock. (Lag
+    /// is only measured to tree neighbours; the horizon covers every member.)
     static func caughtUp(_ peer: UDPLoopbackTests.LivePeer, members: Int) async -> Bool {
-        await eventually(timeout: .seconds(30)) {
+        let clock = peer.node.committedPosition.clock
+        return await eventually(timeout: .seconds(30)) {
             let snapshot = await peer.replication.engine.members()
-            return snapshot.count == members && snapshot.allSatisfy { $0.lagSeq == 0 && $0.update.status == .alive }
+            let horizon = await peer.replication.engine.stableHorizon()
+            return snapshot.count == members && snapshot.allSatisfy { $0.update.status == .alive } && horizon > clock
         }
     }
 

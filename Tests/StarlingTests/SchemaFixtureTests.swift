@@ -5,8 +5,14 @@ import StarlingTestKit
 import Testing
 
 /// Databases written by earlier schema versions keep opening: `Fixtures/db/v<N>/starling.db`.
-/// To add a fixture for a new version, run once with `STARLING_WRITE_FIXTURES=1`.
+/// To add a fixture for a new version, set ``writtenVersion`` to it and run once with
+/// `STARLING_WRITE_FIXTURES=1`; then add it to ``earlierVersions``.
 @Suite(.showsLogsOnFailure) struct SchemaFixtureTests {
+    /// The schema version this build writes.
+    static let writtenVersion = 4
+    /// The versions with a fixture, each opened by the tests.
+    static let earlierVersions = [1, 3]
+
     static let clock = ManualWallClock(millis: 1_767_225_600_000)
 
     static var settings: Node.Settings {
@@ -17,8 +23,8 @@ import Testing
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["STARLING_WRITE_FIXTURES"] == "1"))
-    func writeVersion1Fixture() async throws {
-        let directory = Fixtures.path("db/v1")
+    func writeFixtureOfThisVersion() async throws {
+        let directory = Fixtures.path("db/v\(Self.writtenVersion)")
         try? FileManager.default.removeItem(atPath: directory)
         let node = try Node.open(
             directory: directory, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
@@ -39,11 +45,11 @@ import Testing
         }
     }
 
-    @Test func opensADatabaseWrittenBySchemaVersion1() async throws {
+    @Test(arguments: earlierVersions) func opensADatabaseWrittenByAnEarlierSchemaVersion(version: Int) async throws {
         let copy = TemporaryDirectory()
         defer { copy.remove() }
         try FileManager.default.removeItem(atPath: copy.path)
-        try FileManager.default.copyItem(atPath: Fixtures.path("db/v1"), toPath: copy.path)
+        try FileManager.default.copyItem(atPath: Fixtures.path("db/v\(version)"), toPath: copy.path)
         let node = try Node.open(
             directory: copy.path, settings: Self.settings, clock: Self.clock, logger: TestNode.quietLogger)
         let store = try node.store("default")

@@ -10,12 +10,16 @@ public struct Change: Sendable, Hashable {
     public var key: String
     /// The key's register after the change.
     public var register: Register
+    /// The peer this register was received from, when this node holds exactly what that peer
+    /// sent; nil for local writes and merges. Replication does not send it back there.
+    public var via: NodeID?
 
     /// Creates a change.
-    public init(seq: Int64, store: String, key: String, register: Register) {
+    public init(seq: Int64, store: String, key: String, register: Register, via: NodeID? = nil) {
         self.seq = seq
         self.store = store
         self.key = key
         self.register = register
+        self.via = via
     }
 }

@@ -34,18 +34,23 @@ extension Node {
         }
     }
 
-    /// Merges several batches of changes, each received from some peer, in one transaction. Each
+    /// Merges several batches of changes, each received from a peer, in one transaction. Each
     /// batch is checked on its own, as ``apply(_:)-([Change])`` checks its changes: a batch
     /// stamped too far ahead is refused (its result is that `INVALID` error) while the others
-    /// are applied.
+    /// are applied. Rows that end up holding exactly what a peer sent remember it (`via`), so
+    /// replication does not send them back.
     /// - Returns: one result per batch, in order.
     /// - Throws: `UNAVAILABLE` if storage failed (nothing of any batch is applied).
-    package func apply(batches: [[DeltaEntry]]) async throws(StoreError) -> [Result<ApplyReport, StoreError>] {
+    package func apply(batches: [(from: NodeID, entries: [DeltaEntry])]) async throws(StoreError)
+        -> [Result<ApplyReport, StoreError>]
+    {
         let limits = settings.limits
         return try await writer.write { context throws(StoreError) in
             var results: [Result<ApplyReport, StoreError>] = []
+            defer { context.source = nil }
             for batch in batches {
-                let changes = batch.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) }
+                let changes = batch.entries.map { Change(seq: 0, store: $0.store, key: $0.key, register: $0.register) }
+                context.source = batch.from
                 do throws(StoreError) {
                     results.append(.success(try Self.merge(changes, into: &context, limits: limits)))
                 } catch  where error.detail == .clockOffset {

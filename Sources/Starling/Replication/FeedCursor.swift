@@ -21,23 +21,23 @@ struct FeedCursor {
     }
 
     /// The next delta `(after, through]` for `member`, with as many entries as fit in `budget`
-    /// bytes, and how many entries it carries; nil if the feed holds nothing after `after` (or
+    /// bytes, and the bytes its entries take; nil if the feed holds nothing after `after` (or
     /// cannot be read now).
     /// - Parameter read: reads up to `limit` changes after a sequence number (the node's feed,
     ///   or a cache of it).
+    /// - Parameter holds: whether the member holds a change already (it is then left out, its
+    ///   sequence number still covered).
     mutating func nextDelta(
-        for member: NodeID, after: Int64, budget: Int, logger: Logger,
+        for member: NodeID, after: Int64, budget: Int, logger: Logger, holds: (Change) -> Bool,
         read: (_ after: Int64, _ limit: Int) throws(StoreError) -> [Change]
-    ) -> (Delta, Int)? {
+    ) -> (delta: Delta, size: Int)? {
         var entries: [DeltaEntry] = []
         var size = 0
         var through = after
         while true {
             if buffered.isEmpty, !reachedEnd, !refill(logger: logger, read: read) { return nil }
             guard let change = buffered.first else { break }
-            // A plain write the member made itself is not sent back to it: it holds that write or
-            // a later one. (Counters are always sent: other peers' slots may be new to it.)
-            if change.register.increments.isEmpty, change.register.stamp.origin == member {
+            if holds(change) {
                 through = change.seq
                 buffered.removeFirst()
                 continue
@@ -57,7 +57,7 @@ struct FeedCursor {
             endClock = clock
         }
         guard through > after else { return nil }
-        return (Delta(after: after, through: through, entries: entries, clock: endClock), entries.count)
+        return (Delta(after: after, through: through, entries: entries, clock: endClock), size)
     }
 
     /// Reads the next chunk of the feed.

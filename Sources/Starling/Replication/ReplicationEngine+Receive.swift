@@ -57,7 +57,8 @@ extension ReplicationEngine {
         do {
             envelope = try buffer.readStarlingEnvelope()
         } catch {
-            drop(reason: error.reason.label, from: source)
+            // The message names what was wrong: for an old peer, the version it speaks.
+            drop(reason: error.reason.label, from: source, detail: error.message)
             return
         }
         if let outer {
@@ -90,13 +91,17 @@ extension ReplicationEngine {
         }
     }
 
-    func drop(reason: String, from source: PeerAddress) {
+    /// Counts a datagram dropped for `reason` and logs it (rate-limited per reason), with
+    /// `detail` when there is more to say than the reason.
+    func drop(reason: String, from source: PeerAddress, detail: String? = nil) {
         statistics.dropped[reason, default: 0] += 1
         metrics.dropped(reason: reason)
         if let warning = dropWarnings.warning(reason: reason, nowMillis: node.wallClock.nowMillis()) {
-            logger.warning(
-                "dropped a datagram: \(warning.hint)",
-                metadata: ["reason": "\(reason)", "from": "\(source)", "unlogged_since_last": "\(warning.unlogged)"])
+            var metadata: Logger.Metadata = [
+                "reason": "\(reason)", "from": "\(source)", "unlogged_since_last": "\(warning.unlogged)",
+            ]
+            if let detail { metadata["detail"] = "\(detail)" }
+            logger.warning("dropped a datagram: \(warning.hint)", metadata: metadata)
         } else {
             logger.debug("dropped a datagram", metadata: ["reason": "\(reason)", "from": "\(source)"])
         }
@@ -112,7 +117,7 @@ extension ReplicationEngine {
             pendingApplies.removeAll()
             let results: [Result<Node.ApplyReport, StoreError>]
             do {
-                results = try await node.apply(batches: batch.map(\.delta.entries))
+                results = try await node.apply(batches: batch.map { ($0.member, $0.delta.entries) })
             } catch {
                 logger.warning("could not apply deltas; the senders will retry", metadata: ["error": "\(error)"])
                 return

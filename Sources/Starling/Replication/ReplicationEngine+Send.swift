@@ -69,19 +69,37 @@ extension ReplicationEngine {
         guard let address = addressOf(member) else { return }
         var feed = FeedCursor(node: node, after: start)
         var after = start
+        let replicator = replicator
+        // What the member holds is not sent: a plain write it made itself, sent this node, or
+        // claimed to hold. (Counters are always sent: other peers' slots may be new to it.)
+        let holds = { (change: Change) -> Bool in
+            change.register.increments.isEmpty
+                && (change.register.stamp.origin == member || change.via == member
+                    || replicator.claimedHeld(by: member, change.register))
+        }
         while true {
             guard
-                let (delta, entryCount) = feed.nextDelta(
-                    for: member, after: after, budget: deltaBudget, logger: logger, read: readFeed)
+                let next = feed.nextDelta(
+                    for: member, after: after, budget: deltaBudget, logger: logger, holds: holds, read: readFeed)
             else { return }
+            var delta = next.delta
+            attachClaims(to: &delta, for: member, room: deltaBudget - next.size)
             statistics.deltasSent += 1
-            metrics.deltaSent(entries: entryCount)
-            replicator.deltaSent(
+            metrics.deltaSent(entries: delta.entries.count)
+            self.replicator.deltaSent(
                 to: member, after: after, through: delta.through, nowMillis: node.wallClock.nowMillis())
             send(.delta(delta), to: address)
-            guard replicator.nextDeltaStart(to: member) == delta.through else { return }
+            guard self.replicator.nextDeltaStart(to: member) == delta.through else { return }
             after = delta.through
         }
+    }
+
+    /// Adds to a delta that reaches the end of the feed the claims it has room for: the parts of
+    /// this node's version vector that moved since `member` was last told.
+    func attachClaims(to delta: inout Delta, for member: NodeID, room: Int) {
+        guard delta.clock != .zero else { return }
+        delta.claims = replicator.claims(for: member, limit: max(0, room) / WireFormat.claimBytes)
+        replicator.claimsSent(delta.claims, to: member)
     }
 
     /// Up to `limit` changes of the feed after `after`, reusing the last read when it asked the
@@ -122,13 +140,13 @@ extension ReplicationEngine {
 
     /// Compares a member's digest with this node's and sends repair deltas for every bucket that
     /// differs; both sides repair, because the member receives this node's digest in reply.
-    /// A member that does not hold this node's whole feed yet is not answered: the buckets its
-    /// deltas are still filling would differ and be repaired whole. It asks again later, and
-    /// after `digestDeferralLimit` deferrals in a row it is answered anyway.
+    /// While a neighbour does not hold this node's whole feed yet, the digest is not answered:
+    /// the buckets deltas are still filling would differ and be repaired whole. The member asks
+    /// again later, and after `digestDeferralLimit` deferrals in a row it is answered anyway.
     func answerDigest(_ digest: Digest, from member: NodeID) {
         guard let address = addressOf(member) else { return }
         guard
-            replicator.isCaughtUp(member)
+            replicator.isQuiet
                 || digestDeferrals[member, default: 0] >= settings.replicator.digestDeferralLimit
         else {
             digestDeferrals[member, default: 0] += 1

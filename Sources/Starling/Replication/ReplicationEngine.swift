@@ -86,7 +86,8 @@ public actor ReplicationEngine {
         var progress: [NodeID: (acked: Int64, received: Int64)] = [:]
         for record in persisted { progress[record.id] = (record.acked, record.received) }
         self.replicator = Replicator(
-            head: node.lastSeq, persisted: progress, standalone: settings.seeds.isEmpty && persisted.isEmpty,
+            id: node.id, head: node.lastSeq, persisted: progress,
+            standalone: settings.seeds.isEmpty && persisted.isEmpty,
             settings: settings.replicator, randomSeed: randomSeed)
         // Seeds include the addresses of members known before a restart, so a restarted peer
         // finds its cluster again even if its configured seeds are down.
@@ -130,9 +131,12 @@ public actor ReplicationEngine {
     func updateBackpressure() {
         guard !stopped else { return }
         let membership = membership
+        let targets = replicator.targets
+        // Only neighbours in the dissemination tree count: this node's feed goes to them alone.
         node.backpressure.update(
             backlog: Self.backlog(
-                head: replicator.head, progress: replicator.progress, status: { membership.member($0)?.status },
+                head: replicator.head, progress: replicator.progress,
+                status: { targets.contains($0) ? membership.member($0)?.status : nil },
                 nowMillis: node.wallClock.nowMillis(),
                 responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds,
                 bound: settings.backpressure.maxBacklog ?? .max, caughtUp: &caughtUpForBackpressure))
@@ -199,12 +203,20 @@ public actor ReplicationEngine {
         let now = node.wallClock.nowMillis()
         return membership.members.map { member in
             let progress = replicator.progress[member.id]
-            let lagSeq = max(0, replicator.head - (progress?.acked ?? 0))
+            let lagSeq = lagSeq(of: member.id)
             return MemberSnapshot(
                 update: member, acked: progress?.acked ?? 0, received: progress?.received ?? 0,
                 lagSeq: lagSeq, lagMillis: lagMillis(member.id, lagSeq: lagSeq, now: now),
                 lastAckMillis: progress?.lastAckMillis)
         }
+    }
+
+    /// How much of this node's feed a neighbour in the dissemination tree lacks; 0 for other
+    /// members, which this node does not send to (they are behind whichever neighbour relays to
+    /// them, and that one reports it).
+    func lagSeq(of member: NodeID) -> Int64 {
+        guard replicator.targets.contains(member) else { return 0 }
+        return max(0, replicator.head - (replicator.progress[member]?.acked ?? 0))
     }
 
     /// How long `member` has lacked part of this node's feed: 0 when it holds all of it.
@@ -216,7 +228,7 @@ public actor ReplicationEngine {
     /// Notes which members hold the whole feed now, and reports every member's lag.
     func updateLag(nowMillis now: Int64) {
         for member in membership.members {
-            let lagSeq = max(0, replicator.head - (replicator.progress[member.id]?.acked ?? 0))
+            let lagSeq = lagSeq(of: member.id)
             if lagSeq == 0 || caughtUpMillis[member.id] == nil { caughtUpMillis[member.id] = now }
             metrics.lag(member: member.id, seq: lagSeq, millis: lagMillis(member.id, lagSeq: lagSeq, now: now))
         }
@@ -258,7 +270,7 @@ public actor ReplicationEngine {
 
     /// The stable horizon: every member membership knows (alive, suspect, dead or left, until it
     /// forgets them) holds every write stamped before it.
-    package var stableHorizon: HybridTimestamp {
+    package func stableHorizon() -> HybridTimestamp {
         replicator.stableHorizon(ownClock: node.committedPosition.clock)
     }
 
@@ -266,7 +278,7 @@ public actor ReplicationEngine {
     func collectGarbage(nowMillis: Int64) async {
         do {
             let purged = try await node.purgeTombstones(
-                before: stableHorizon, deadBeforeMillis: nowMillis - settings.tombstoneGraceMillis)
+                before: stableHorizon(), deadBeforeMillis: nowMillis - settings.tombstoneGraceMillis)
             statistics.tombstonesPurged += purged
         } catch {
             logger.warning("tombstone collection failed; will retry", metadata: ["error": "\(error)"])
@@ -325,7 +337,9 @@ public actor ReplicationEngine {
             case .sendHeartbeat(let member, let through):
                 let (head, clock) = node.committedPosition
                 if head <= through, let address = addressOf(member) {
-                    send(.delta(Delta(after: through, through: through, entries: [], clock: clock)), to: address)
+                    var heartbeat = Delta(after: through, through: through, entries: [], clock: clock)
+                    attachClaims(to: &heartbeat, for: member, room: deltaBudget)
+                    send(.delta(heartbeat), to: address)
                 }
             case .scheduleTick(let after):
                 scheduleReplicationTick(afterMillis: after)

@@ -30,7 +30,8 @@ extension SQLiteConnection {
                 changes.append(
                     Change(
                         seq: statement.int64(0), store: statement.text(1), key: statement.string(fromBlob: 2),
-                        register: EntryRow.register(from: statement, startingAt: 3)))
+                        register: EntryRow.register(from: statement, startingAt: 3),
+                        via: statement.int64OrNil(8).map { NodeID(rawValue: UInt64(bitPattern: $0)) }))
             }
             return changes
         }

@@ -75,13 +75,17 @@ extension SQLiteConnection {
         try scalarInt64(StorageSQL.maxSeq) ?? 0
     }
 
-    /// Writes `register` as the row of `key` in `store`, with sequence number `seq`.
-    func upsertRegister(_ register: Register, store: StoreID, key: [UInt8], seq: Int64) throws(SQLiteError) {
+    /// Writes `register` as the row of `key` in `store`, with sequence number `seq`, received from
+    /// `via` (nil: written here).
+    func upsertRegister(_ register: Register, store: StoreID, key: [UInt8], seq: Int64, via: NodeID?)
+        throws(SQLiteError)
+    {
         let statement = try statement(StorageSQL.upsertEntry)
         try statement.bind(1, store.rawValue)
         try statement.bind(2, blob: key)
         try EntryRow.bind(register, to: statement, startingAt: 3)
         try statement.bind(8, seq)
+        try statement.bind(9, via.map { Int64(bitPattern: $0.rawValue) })
         try statement.run()
     }
 

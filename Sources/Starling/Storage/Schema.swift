@@ -5,7 +5,7 @@
 /// earlier version and tests open them, so an upgrade never strands a user's data.
 enum Schema {
     /// The version this build writes.
-    static let currentVersion: Int64 = 3
+    static let currentVersion: Int64 = 4
 
     /// `migrations[i]` takes a database from version `i` to `i + 1`.
     static let migrations: [String] = [
@@ -36,6 +36,12 @@ enum Schema {
         """
         -- Tombstones by stamp, for garbage collection against the stable horizon.
         CREATE INDEX entries_tombstones ON entries (hlc) WHERE value IS NULL AND counters IS NULL;
+        """,
+        """
+        -- The member a row's register was received from, when the row holds exactly what it sent
+        -- (NULL for local writes, merges and rows written before version 4): replication never
+        -- sends a row back to the member it came from.
+        ALTER TABLE entries ADD COLUMN via INTEGER;
         """,
     ]
 

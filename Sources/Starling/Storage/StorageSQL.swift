@@ -33,13 +33,13 @@ package enum StorageSQL {
     // MARK: Registers (`entries`)
 
     /// Writes a key's register with its new sequence number: parameters store, key, the five
-    /// ``EntryRow/registerColumns``, seq.
+    /// ``EntryRow/registerColumns``, seq, via (the member it came from, or NULL).
     package static let upsertEntry = """
-        INSERT INTO entries (store, key, \(EntryRow.registerColumns), seq)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        INSERT INTO entries (store, key, \(EntryRow.registerColumns), seq, via)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         ON CONFLICT (store, key) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin,
             value = excluded.value, expires_at = excluded.expires_at,
-            counters = excluded.counters, seq = excluded.seq
+            counters = excluded.counters, seq = excluded.seq, via = excluded.via
         """
 
     /// Reads one key's register: parameters store, key.
@@ -98,8 +98,9 @@ package enum StorageSQL {
 
     // MARK: The change feed (`entries` by `seq`)
 
-    /// The columns of a change: seq, store name, key and the register.
-    private static let changeColumns = "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters"
+    /// The columns of a change: seq, store name, key, the register and via.
+    private static let changeColumns =
+        "e.seq, s.name, e.key, e.hlc, e.origin, e.value, e.expires_at, e.counters, e.via"
 
     /// Every store's changes after a sequence number: parameters seq, limit.
     static let changesAfter =

@@ -20,6 +20,9 @@ struct WriteContext {
     var batchFailure: StoreError?
     /// How many rows this batch has written, to detect a request that throws after writing.
     private(set) var writes = 0
+    /// The member the changes being merged were received from; nil for local writes. Rows that
+    /// end up holding exactly its register record it (`via`).
+    var source: NodeID?
 
     init(connection: SQLiteConnection, state: WriterState, wallClock: any WallClock) {
         self.connection = connection
@@ -86,7 +89,8 @@ struct WriteContext {
         case .unchanged:
             return nil
         case .replace(let merged):
-            try upsert(merged, store: store, key: Array(key.utf8))
+            // The row came from `source` only if it holds exactly what `source` sent.
+            try upsert(merged, store: store, key: Array(key.utf8), via: merged == incoming ? source : nil)
             return merged
         }
     }
@@ -104,7 +108,7 @@ struct WriteContext {
     @discardableResult
     mutating func clear(store: StoreID, at stamp: Stamp) throws(StoreError) -> Bool {
         if let existing = state.clearStamps[store], existing >= stamp { return false }
-        try upsert(Register(stamp: stamp, content: .tombstone), store: store, key: [])
+        try upsert(Register(stamp: stamp, content: .tombstone), store: store, key: [], via: source)
         state.clearStamps[store] = stamp
         try storage("clearing a store") { db throws(SQLiteError) in
             try db.deleteRegisters(store: store, clearedAt: stamp)
@@ -112,11 +116,11 @@ struct WriteContext {
         return true
     }
 
-    /// Writes `register` as `key`'s row with the next sequence number.
-    mutating func upsert(_ register: Register, store: StoreID, key: [UInt8]) throws(StoreError) {
+    /// Writes `register` as `key`'s row with the next sequence number, received from `via`.
+    mutating func upsert(_ register: Register, store: StoreID, key: [UInt8], via: NodeID?) throws(StoreError) {
         let seq = state.nextSeq
         try storage("writing a change") { db throws(SQLiteError) in
-            try db.upsertRegister(register, store: store, key: key, seq: seq)
+            try db.upsertRegister(register, store: store, key: key, seq: seq, via: via)
         }
         state.nextSeq += 1
         writes += 1
@@ -129,7 +133,7 @@ struct WriteContext {
         writes += 1
     }
 
-    /// Counts a write made outside ``upsert(_:store:key:)``, for the throw-after-write check.
+    /// Counts a write made outside ``upsert(_:store:key:via:)``, for the throw-after-write check.
     mutating func markWritten() { writes += 1 }
 
     /// Runs a storage action; a failure fails the whole batch.

@@ -6,11 +6,29 @@ extension Replicator {
         return [.scheduleTick(afterMillis: 0)]
     }
 
-    /// The set of live members changed. New members start from `acked = 0` (bootstrap) unless
-    /// their progress was persisted; departed members keep their progress for when they return.
+    /// The set of members changed. The tree is rebuilt over the `live` members and this peer;
+    /// a neighbour new to this peer starts from `acked = 0` (it is sent what it does not hold)
+    /// unless its progress was persisted; members that are no longer neighbours keep their
+    /// progress for when they are again, but what was claimed to them is forgotten, so a later
+    /// stream starts its claims afresh.
+    /// - Parameters:
+    ///   - live: the members alive or suspect. A suspect stays in the tree until it is declared
+    ///     dead: a false suspicion (common under load) moves no edge, and its lag stays visible.
+    ///   - known: every member membership still knows, in any status.
     public mutating func membersChanged(live: [NodeID], known: [NodeID], nowMillis: Int64) -> [Directive] {
-        targets = live.sorted()
-        self.known = known.sorted()
+        self.live = live.filter { $0 != id }.sorted()
+        self.known = known.filter { $0 != id }.sorted()
+        tree = DisseminationTree(members: self.live + [id])
+        let previous = Set(targets)
+        targets = tree.neighbours(of: id).sorted()
+        let current = Set(targets)
+        for member in previous.subtracting(current) {
+            claimed[member] = nil
+            horizonReports[member] = nil
+        }
+        let knownSet = Set(self.known)
+        heldBy = heldBy.filter { current.contains($0.key) }
+        heldThrough = heldThrough.filter { knownSet.contains($0.key) }
         var directives: [Directive] = []
         for member in targets where progress[member] == nil {
             progress[member] = newProgress(acked: 0, received: 0)
@@ -21,20 +39,12 @@ extension Replicator {
         return directives
     }
 
-    /// Local commits advanced the feed to `head`: push to a few members at once.
+    /// The feed advanced to `head` (local commits, or replicated changes applied): push to every
+    /// target at once.
     public mutating func committed(head newHead: Int64, nowMillis: Int64) -> [Directive] {
         guard newHead > head else { return [] }
         head = newHead
-        var directives: [Directive] = []
-        var pushed = 0
-        var order = targets
-        random.shuffle(&order)
-        for member in order where pushed < settings.pushFanout {
-            let before = directives.count
-            directives += sendIfPossible(to: member)
-            if directives.count > before { pushed += 1 }
-        }
-        return directives
+        return targets.flatMap { sendIfPossible(to: $0) }
     }
 
     /// The shell sent `member` a delta covering `(after, through]`. A delta starting below the
@@ -65,26 +75,29 @@ extension Replicator {
             }
             state.timedOut(settings: settings)
             progress[member] = state
+            // Claims may have been lost with the deltas: tell them again.
+            claimed[member] = nil
             directives += sendIfPossible(to: member)
             sentTo.insert(member)
         }
         if nowMillis >= nextRoundMillis {
             nextRoundMillis = nowMillis + settings.roundIntervalMillis
-            // Members just re-sent to are not sampled again: that would send the same range twice.
-            let behind = targets.filter { !sentTo.contains($0) && (progress[$0].map { $0.acked < head } ?? false) }
-            for member in random.sample(behind, count: settings.roundFanout) {
+            // Members just re-sent to are not sent to again: that would send the same range twice.
+            for member in targets where !sentTo.contains(member) && (progress[member].map { $0.acked < head } ?? false)
+            {
                 directives += sendIfPossible(to: member)
                 sentTo.insert(member)
             }
         }
         // A digest compared while deltas are on the way differs in every bucket they touch, and
-        // would repair those buckets whole: exchange digests only with a member holding this
-        // peer's whole feed. Under sustained load the exchange waits (the delta path is working),
-        // but not forever: after `digestDeferralLimit` intervals any member will do, so
-        // divergence the delta path missed is repaired even on a cluster that never rests.
+        // would repair those buckets whole: start an exchange only while every neighbour holds
+        // this peer's whole feed. Under sustained load the exchange waits (the delta path is
+        // working), but not forever: after `digestDeferralLimit` intervals it goes ahead, so
+        // divergence the delta path missed is repaired even on a cluster that never rests. The
+        // partner is any live member, not only a neighbour: the repair is a check on the tree.
         if let due = nextDigestMillis, nowMillis >= due {
             let overdue = nowMillis - due >= Int64(settings.digestDeferralLimit) * settings.digestIntervalMillis
-            if let member = random.sample(overdue ? targets : targets.filter(isCaughtUp), count: 1).first {
+            if overdue || isQuiet, let member = random.sample(live, count: 1).first {
                 directives.append(.sendDigest(to: member))
                 nextDigestMillis = nowMillis + settings.digestIntervalMillis
             }
@@ -118,7 +131,9 @@ extension Replicator {
     public mutating func received(_ ack: DeltaAck, from member: NodeID, nowMillis: Int64) -> [Directive] {
         guard var state = progress[member] else { return [] }
         state.lastAckMillis = nowMillis
-        reportedComplete[member] = ack.completeThrough
+        if targets.contains(member) {
+            horizonReports[member] = HorizonReport(horizon: ack.horizon, covers: ack.covers)
+        }
         var directives: [Directive] = []
         if ack.through < state.acked {
             state.backwardAcks += 1
@@ -137,6 +152,8 @@ extension Replicator {
             state.inFlight.removeAll()
             state.duplicateAcks = 0
             state.fastRetransmitted = false
+            claimed[member] = nil
+            heldBy[member] = nil
             directives.append(.persist(member: member))
         } else if ack.through > state.acked {
             if let sample = state.roundTripSample(through: ack.through, nowMillis: nowMillis) {

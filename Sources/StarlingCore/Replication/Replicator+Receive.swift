@@ -6,6 +6,15 @@ extension Replicator {
     public mutating func received(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
         if progress[member] == nil { progress[member] = newProgress(acked: 0, received: 0) }
         guard !delta.repair, var state = progress[member] else { return [.apply(delta, from: member)] }
+        // A claim is a fact about the member's state, whatever the delta's place in its feed:
+        // deltas to it may leave out what it claims.
+        if !delta.claims.isEmpty, targets.contains(member) {
+            var claims = heldBy[member] ?? [:]
+            for claim in delta.claims where claim.origin != member {
+                claims[claim.origin] = max(claims[claim.origin] ?? .zero, claim.clock)
+            }
+            heldBy[member] = claims
+        }
         if delta.through <= state.received {
             return acknowledge(delta, from: member, ownClock: ownClock)
         }
@@ -50,14 +59,53 @@ extension Replicator {
     private mutating func acknowledge(_ delta: Delta, from member: NodeID, ownClock: HybridTimestamp) -> [Directive] {
         guard let state = progress[member] else { return [] }
         // Holding the member's feed through the end it had at `delta.clock` means holding
-        // everything it had stamped up to that clock.
+        // everything it had stamped up to that clock, and everything it claimed to hold then.
         if delta.clock != .zero, delta.through <= state.received {
-            heldThrough[member] = max(heldThrough[member] ?? .zero, delta.clock)
+            credit(member, delta.clock)
+            for claim in delta.claims where claim.origin != id {
+                credit(claim.origin, claim.clock)
+            }
         }
-        return [
-            .sendAck(
-                DeltaAck(through: state.received, completeThrough: completeThrough(ownClock: ownClock)), to: member)
-        ]
+        let report = horizonReport(excluding: member, ownClock: ownClock)
+        return [.sendAck(DeltaAck(through: state.received, horizon: report.horizon, covers: report.covers), to: member)]
+    }
+
+    /// Raises this peer's version vector for `origin` to `clock`.
+    private mutating func credit(_ origin: NodeID, _ clock: HybridTimestamp) {
+        if clock > heldThrough[origin] ?? .zero { heldThrough[origin] = clock }
+    }
+
+    /// The components of this peer's version vector to claim to `member` next: those that moved
+    /// since it last claimed them, the furthest moved first, at most `limit`.
+    public func claims(for member: NodeID, limit: Int) -> [HeldClaim] {
+        guard limit > 0 else { return [] }
+        let told = claimed[member] ?? [:]
+        var moved: [(claim: HeldClaim, by: UInt64)] = []
+        for (origin, clock) in heldThrough where origin != member {
+            let before = told[origin] ?? .zero
+            if clock > before {
+                moved.append((HeldClaim(origin: origin, clock: clock), clock.rawValue - before.rawValue))
+            }
+        }
+        guard moved.count > limit else { return moved.map(\.claim).sorted { $0.origin < $1.origin } }
+        moved.sort { ($0.by, $1.claim.origin) > ($1.by, $0.claim.origin) }
+        return moved.prefix(limit).map(\.claim).sorted { $0.origin < $1.origin }
+    }
+
+    /// The shell sent `claims` to `member` on a delta that reaches the end of the feed.
+    public mutating func claimsSent(_ claims: [HeldClaim], to member: NodeID) {
+        guard !claims.isEmpty else { return }
+        var told = claimed[member] ?? [:]
+        for claim in claims { told[claim.origin] = max(told[claim.origin] ?? .zero, claim.clock) }
+        claimed[member] = told
+    }
+
+    /// Whether `member` holds `register` (or a later write of its key) as far as its claims tell:
+    /// a plain write (no counter increments, which merge per origin) stamped no later than the
+    /// member's claim for its origin.
+    public func claimedHeld(by member: NodeID, _ register: Register) -> Bool {
+        guard register.increments.isEmpty, let clock = heldBy[member]?[register.stamp.origin] else { return false }
+        return register.stamp.hlc <= clock
     }
 
     /// This peer holds every write, of every member it knows, stamped before this. Knowing no
@@ -66,11 +114,31 @@ extension Replicator {
         known.map { heldThrough[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
     }
 
+    /// This peer's part of the stable horizon as told to `member`: the least of its own
+    /// ``completeThrough(ownClock:)`` and the reports of its other targets, with the fingerprint
+    /// of the members they cover (this peer's side of the tree, away from `member`).
+    func horizonReport(excluding member: NodeID?, ownClock: HybridTimestamp) -> HorizonReport {
+        var report = HorizonReport(
+            horizon: completeThrough(ownClock: ownClock), covers: DisseminationTree.fingerprint(of: [id]))
+        for target in targets where target != member {
+            guard let other = horizonReports[target] else { continue }
+            report.horizon = min(report.horizon, other.horizon)
+            report.covers ^= other.covers
+        }
+        return report
+    }
+
     /// The stable horizon: every member this peer knows holds every write stamped before it
     /// (Design.md, "Tombstone GC without resurrection"). Tombstones older than it can be purged.
-    public func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
-        let others = known.map { reportedComplete[$0] ?? .zero }.min() ?? (standalone ? ownClock : .zero)
-        return min(completeThrough(ownClock: ownClock), others)
+    /// It is the least part reported along the tree, once the reports cover exactly the members
+    /// this peer knows and itself; until they do (a member joined, is suspect or dead, a report
+    /// is on its way) the last such horizon stands.
+    public mutating func stableHorizon(ownClock: HybridTimestamp) -> HybridTimestamp {
+        let report = horizonReport(excluding: nil, ownClock: ownClock)
+        if report.covers == DisseminationTree.fingerprint(of: known + [id]) {
+            lastHorizon = report.horizon
+        }
+        return lastHorizon
     }
 }
 

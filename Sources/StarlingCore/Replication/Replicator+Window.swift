@@ -17,6 +17,9 @@ extension Replicator {
         return state.acked >= head && state.inFlight.isEmpty
     }
 
+    /// Whether every target holds this peer's whole feed with nothing in flight.
+    public var isQuiet: Bool { targets.allSatisfy(isCaughtUp) }
+
     /// When the earliest delta in flight to a replication target times out (Unix ms), if any
     /// is in flight. Deltas sent between ticks (pushed on commit, or sent on an acknowledgement)
     /// may time out before the tick already scheduled; the shell then calls ``tick(nowMillis:)``

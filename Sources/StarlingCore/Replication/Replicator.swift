@@ -1,19 +1,32 @@
-/// The delta anti-entropy state machine of one peer: which part of its change feed each member
-/// holds, what to send next, and what to acknowledge. Pure: it does no I/O and reads no clock;
-/// the shell feeds it events with the current time and carries out its directives.
+/// The delta anti-entropy state machine of one peer: which part of its change feed each of its
+/// neighbours holds, what to send next, what to acknowledge, and what the peer knows the others
+/// hold. Pure: it does no I/O and reads no clock; the shell feeds it events with the current time
+/// and carries out its directives.
 ///
-/// Protocol (Design.md, "Replication"):
-/// - For each member the sender keeps `acked`, the highest local sequence number the member has
+/// Protocol (Replication.md):
+/// - The live members and this peer form a ``DisseminationTree``; this peer replicates its feed
+///   only to its neighbours in it (``targets``). Every applied change, local or replicated, is in
+///   the feed, so a change travels the tree hop by hop. The shell leaves out of a delta what its
+///   receiver holds: writes the receiver made itself or sent this peer (the row's `via`), and
+///   writes it claimed to hold (``heldBy``). So an entry crosses each edge once.
+/// - For each target the sender keeps `acked`, the highest local sequence number the target has
 ///   acknowledged, and sends deltas `(after, through]` of its feed continuing from there.
 /// - A delta `(after, through]` carries every entry of the sender's feed in that range at the
-///   time it was read (a key rewritten later takes a larger sequence number, beyond every range
-///   already read), so the union of the ranges a receiver applied is exactly what it holds.
+///   time it was read that the receiver does not hold (a key rewritten later takes a larger
+///   sequence number, beyond every range already read), so the union of the ranges a receiver
+///   applied, with what it held, covers the sender's feed.
 ///   A receiver holding a sender's feed through `received` advances `received` to `through`
 ///   when it applies a delta with `after <= received`. A delta with a gap (`after > received`)
 ///   is applied too and its range remembered (up to `maxHeldRanges` ranges, merged when they
 ///   touch); once `received` reaches a held range it is absorbed. The receiver acknowledges
 ///   `received` cumulatively, and a delta it already holds (inside `received` or one held range)
 ///   is acknowledged again without being applied.
+/// - What a peer holds is a version vector (``heldThrough``): per member, every write it stamped
+///   up to a clock. A delta that reaches the end of the sender's feed carries the sender's clock
+///   and ``HeldClaim``s (the components of its vector that moved since it last told the
+///   receiver); holding that feed through its end means holding all of it, so the receiver takes
+///   the claims over. Acknowledgements carry a horizon aggregated along the tree, so the stable
+///   horizon covers every member though each peer talks to three.
 /// - Loss is found two ways. `duplicateAcksForRetransmit` acknowledgements that do not advance
 ///   `acked` while deltas are in flight mean the delta after `acked` was lost while later ones
 ///   arrived: it is re-sent once at once (fast retransmit), without touching the window. A delta
@@ -24,17 +37,13 @@
 ///   acknowledgements of deltas sent once (Karn's rule).
 /// - ``tick(nowMillis:)`` runs when the next round or the earliest ack timeout is due (never
 ///   sooner than `minTickMillis` after the last): one chain of ticks, each scheduling the next.
-/// - A local commit is pushed at once to up to `pushFanout` members; a periodic round sends to
-///   `roundFanout` random members that are behind, so every member eventually catches up.
-/// - At most `window` deltas are in flight per member.
-/// - A member seen for the first time has `acked = 0`: it receives the whole feed (bootstrap).
+/// - A local commit, and a delta applied, are pushed at once to every target; a periodic round
+///   sends to targets that are behind, so every target eventually catches up.
+/// - At most `window` deltas are in flight per target.
+/// - A target never acknowledged has `acked = 0`: it is sent the whole feed, less what it holds.
 public struct Replicator: Sendable {
     /// Protocol timing and sizes.
     public struct Settings: Sendable, Hashable {
-        /// Members a local commit is pushed to at once. Default 3.
-        public var pushFanout = 3
-        /// Members a periodic round sends to. Default 2.
-        public var roundFanout = 2
         /// The period of rounds. Default 200 ms.
         public var roundInterval: Duration = .milliseconds(200)
         /// The longest a delta may go unacknowledged before the feed is re-sent from the last
@@ -70,8 +79,6 @@ public struct Replicator: Sendable {
         /// Refuses a setting out of its range with `INVALID`, naming it (`replicator.…`).
         public func validate() throws(StoreError) {
             let millisecond = Duration.milliseconds(1)
-            try SettingCheck.check("replicator.pushFanout", pushFanout, atLeast: 0)
-            try SettingCheck.check("replicator.roundFanout", roundFanout, atLeast: 1)
             try SettingCheck.check("replicator.roundInterval", roundInterval, atLeast: millisecond)
             try SettingCheck.check("replicator.minAckTimeout", minAckTimeout, atLeast: millisecond)
             try SettingCheck.check("replicator.ackTimeout", ackTimeout, atLeast: minAckTimeout)
@@ -128,6 +135,15 @@ public struct Replicator: Sendable {
         public internal(set) var clock: HybridTimestamp
     }
 
+    /// A target's part of the stable horizon: every member in `covers` (a fingerprint) holds every
+    /// write stamped before `horizon`.
+    public struct HorizonReport: Sendable, Hashable {
+        /// The clock.
+        public var horizon: HybridTimestamp
+        /// ``DisseminationTree/fingerprint(of:)`` of the members it counts.
+        public var covers: UInt64
+    }
+
     /// A delta sent and not yet acknowledged.
     struct InFlightDelta: Sendable, Hashable {
         /// The end of its range.
@@ -179,22 +195,36 @@ public struct Replicator: Sendable {
         }
     }
 
+    /// This peer.
+    public let id: NodeID
     /// The settings in force.
     public let settings: Settings
     /// The head of the local change feed: the highest committed local sequence number.
     public internal(set) var head: Int64
     /// Progress per member, for members that are replication targets or were before.
     public internal(set) var progress: [NodeID: MemberProgress] = [:]
-    /// The members currently replicated to (alive or suspect), sorted.
+    /// The dissemination tree over the live members (alive or suspect) and this peer.
+    public internal(set) var tree: DisseminationTree
+    /// The members replicated to: this peer's neighbours in ``tree``, sorted.
     public internal(set) var targets: [NodeID] = []
+    /// The live members (alive or suspect), sorted: digest exchanges pick among them.
+    public internal(set) var live: [NodeID] = []
     /// Every member membership still knows (any status), sorted: the stable horizon waits for them.
     public internal(set) var known: [NodeID] = []
-    /// Per member: this peer holds every write that member had stamped up to this clock.
+    /// This peer's version vector: per member, it holds every write that member had stamped up
+    /// to this clock (its own writes are all held and have no entry).
     public internal(set) var heldThrough: [NodeID: HybridTimestamp] = [:]
-    /// Configured to run alone: see ``init(head:persisted:standalone:settings:randomSeed:)``.
+    /// Per target: its version vector as far as its claims told (``Delta/claims``), so deltas to
+    /// it leave out what it holds.
+    public internal(set) var heldBy: [NodeID: [NodeID: HybridTimestamp]] = [:]
+    /// Per target: the components of ``heldThrough`` this peer claimed to it so far.
+    var claimed: [NodeID: [NodeID: HybridTimestamp]] = [:]
+    /// Configured to run alone: see ``init(id:head:persisted:standalone:settings:randomSeed:)``.
     public let standalone: Bool
-    /// Per member: what it reported holding of everyone (``DeltaAck/completeThrough``).
-    public internal(set) var reportedComplete: [NodeID: HybridTimestamp] = [:]
+    /// Per target: its latest part of the stable horizon (``DeltaAck/horizon``, ``DeltaAck/covers``).
+    public internal(set) var horizonReports: [NodeID: HorizonReport] = [:]
+    /// The last stable horizon computed from reports covering every known member.
+    var lastHorizon: HybridTimestamp = .zero
     var random: SplitMix64
     var nextRoundMillis: Int64 = 0
     var nextDigestMillis: Int64?
@@ -202,16 +232,19 @@ public struct Replicator: Sendable {
 
     /// Creates the machine.
     /// - Parameters:
+    ///   - id: this peer.
     ///   - head: the current head of the local feed.
     ///   - persisted: per-member progress restored from storage: `(acked, received)`.
     ///   - randomSeed: seeds the choice of members for rounds and digests.
     ///   - standalone: true only for a peer configured to run alone (no seeds, no members remembered):
     ///     then, and only then, knowing no member means the stable horizon is the peer's own clock.
     public init(
-        head: Int64, persisted: [NodeID: (acked: Int64, received: Int64)] = [:], standalone: Bool = false,
+        id: NodeID, head: Int64, persisted: [NodeID: (acked: Int64, received: Int64)] = [:], standalone: Bool = false,
         settings: Settings = Settings(), randomSeed: UInt64
     ) {
+        self.id = id
         self.head = head
+        self.tree = DisseminationTree(members: [id])
         self.standalone = standalone
         self.settings = settings
         self.random = SplitMix64(seed: randomSeed)

@@ -162,8 +162,24 @@ public struct DeltaEntry: Sendable, Hashable {
     }
 }
 
+/// "The sender holds every write of `origin` stamped up to `clock`": one component of the
+/// version vector a peer passes on with its feed, so that what a peer holds is known beyond its
+/// neighbours (for the stable horizon) and so that a sender skips what its receiver holds.
+public struct HeldClaim: Sendable, Hashable {
+    /// The member whose writes are held.
+    public var origin: NodeID
+    /// Every write of `origin` stamped up to this is held.
+    public var clock: HybridTimestamp
+
+    public init(origin: NodeID, clock: HybridTimestamp) {
+        self.origin = origin
+        self.clock = clock
+    }
+}
+
 /// Changes of the sender's feed with sequence numbers in `(after, through]` (only the latest
-/// write of each key). A `repair` delta answers a digest mismatch and covers no feed range.
+/// write of each key, less those the receiver holds). A `repair` delta answers a digest mismatch
+/// and covers no feed range.
 public struct Delta: Sendable, Hashable {
     /// The feed position this delta continues from.
     public var after: Int64
@@ -178,28 +194,40 @@ public struct Delta: Sendable, Hashable {
     /// receiver holding the feed through `through` holds everything the sender had stamped up to
     /// it. `.zero` when the delta stops short of the end (it then proves nothing of the kind).
     public var clock: HybridTimestamp
+    /// Only when `clock` is set: what else the sender held as of that commit (some components of
+    /// its version vector, those that moved since it last told the receiver). A receiver holding
+    /// the feed through `through` holds all of it too.
+    public var claims: [HeldClaim]
 
     public init(
-        after: Int64, through: Int64, entries: [DeltaEntry], repair: Bool = false, clock: HybridTimestamp = .zero
+        after: Int64, through: Int64, entries: [DeltaEntry], repair: Bool = false, clock: HybridTimestamp = .zero,
+        claims: [HeldClaim] = []
     ) {
         self.after = after
         self.through = through
         self.entries = entries
         self.repair = repair
         self.clock = clock
+        self.claims = claims
     }
 }
 
 /// Cumulative acknowledgement: the sender of this ack holds the receiver's feed through `through`.
+/// It also carries the sender's part of the stable horizon: the least clock that every member on
+/// its side of the dissemination tree holds everything before (Replication.md, "Tombstone GC").
 public struct DeltaAck: Sendable, Hashable {
     public var through: Int64
-    /// The acknowledging peer holds every write of every member it knows stamped before this:
-    /// its part of the cluster's stable horizon (Design.md, "Tombstone GC").
-    public var completeThrough: HybridTimestamp
+    /// Every member counted in `covers` holds every write of every member it knows stamped
+    /// before this.
+    public var horizon: HybridTimestamp
+    /// The fingerprint (``DisseminationTree/fingerprint(of:)``) of the members `horizon` counts:
+    /// the acknowledging peer and the members beyond it, away from the receiver.
+    public var covers: UInt64
 
-    public init(through: Int64, completeThrough: HybridTimestamp = .zero) {
+    public init(through: Int64, horizon: HybridTimestamp = .zero, covers: UInt64 = 0) {
         self.through = through
-        self.completeThrough = completeThrough
+        self.horizon = horizon
+        self.covers = covers
     }
 }
 

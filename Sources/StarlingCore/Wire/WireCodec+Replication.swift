@@ -9,6 +9,11 @@ extension ByteBuffer {
         writeInteger(delta.through, endianness: .big)
         writeWireBool(delta.repair)
         writeInteger(delta.clock.rawValue, endianness: .big)
+        writeWireCount(delta.claims.count, "delta claims")
+        for claim in delta.claims {
+            writeInteger(claim.origin.rawValue, endianness: .big)
+            writeInteger(claim.clock.rawValue, endianness: .big)
+        }
         writeWireCount(delta.entries.count, "delta entries")
         for entry in delta.entries {
             writeWireString(entry.store)
@@ -72,10 +77,15 @@ extension WireReader {
         let through = try i64("through")
         let repair = try bool("repair")
         let clock = HybridTimestamp(rawValue: try u64("clock"))
+        let claims = try array("delta claims", minElementBytes: WireFormat.claimBytes) { reader throws(WireError) in
+            HeldClaim(
+                origin: NodeID(rawValue: try reader.u64("claim origin")),
+                clock: HybridTimestamp(rawValue: try reader.u64("claim clock")))
+        }
         let entries = try array("delta entries", minElementBytes: Self.minEntryBytes) { reader throws(WireError) in
             try reader.deltaEntry()
         }
-        return Delta(after: after, through: through, entries: entries, repair: repair, clock: clock)
+        return Delta(after: after, through: through, entries: entries, repair: repair, clock: clock, claims: claims)
     }
 
     mutating func deltaEntry() throws(WireError) -> DeltaEntry {

@@ -1,6 +1,6 @@
 public import NIOCore
 
-/// The Starling wire format, version 2: its constants, its size arithmetic, and (this comment)
+/// The Starling wire format, version 3: its constants, its size arithmetic, and (this comment)
 /// its specification.
 ///
 /// One UDP datagram carries exactly one envelope (after `DatagramSealer` has opened it, when a
@@ -9,7 +9,7 @@ public import NIOCore
 ///
 /// ```
 ///     envelope    = magic:u32 version:u8 clusterID:u64 sender:u64 type:u8 body
-///                   magic = 0x53544C47 ("STLG"), version = 2; the header is 22 bytes
+///                   magic = 0x53544C47 ("STLG"), version = 3; the header is 22 bytes
 ///     type        = 1 ping | 2 pingRequest | 3 ack | 4 delta | 5 deltaAck | 6 digest | 7 fragment
 ///
 ///     string      = length:u16 bytes            UTF-8, validated on decode
@@ -24,7 +24,10 @@ public import NIOCore
 ///                   senderIncarnation:u64 gossip:array<member>
 ///     ack         = probeID:u64 target:u64 targetIncarnation:u64 senderAddress:address
 ///                   gossip:array<member>
-///     delta       = after:i64 through:i64 repair:bool clock:u64 entries:array<entry>
+///     delta       = after:i64 through:i64 repair:bool clock:u64 claims:array<claim>
+///                   entries:array<entry>
+///     claim       = origin:u64 clock:u64              the sender holds every write of origin
+///                                                     stamped up to clock
 ///     entry       = store:string key:string register          key "" = the range tombstone
 ///     register    = hlc:u64 origin:u64 content expiry increments:array<slot>
 ///     content     = 0                                         tombstone
@@ -33,7 +36,7 @@ public import NIOCore
 ///     expiry      = 0 | 1 expiresAt:i64                       never expires | Unix milliseconds
 ///     slot        = origin:u64 hlc:u64 total:i64 afterExpiry:bool
 ///                   slots are in strictly ascending origin order (so each origin appears once)
-///     deltaAck    = through:i64 completeThrough:u64
+///     deltaAck    = through:i64 horizon:u64 covers:u64
 ///     digest      = reply:bool hashes:array<u64>
 ///     fragment    = messageID:u32 index:u16 count:u16 payload:(length:u16 bytes)
 ///                   1 <= count, index < count; the payloads of indexes 0..<count, concatenated,
@@ -44,6 +47,11 @@ public import NIOCore
 /// and every accepted datagram re-encodes to the same bytes. A reader that does not know the
 /// version refuses the datagram (`unsupportedVersion`); a new version gets a new number.
 ///
+/// Version 3 (dissemination along a tree) added a delta's `claims` (what else its sender holds)
+/// and turned the acknowledgement's `completeThrough` into the tree-aggregated `horizon` with
+/// the fingerprint of the members it `covers`; version 2's golden vectors stay in
+/// `Fixtures/wire/v2/`, refused with `unsupportedVersion`.
+///
 /// Version 2 (Starling's security hardening) made addresses numeric: a host name in any address
 /// field is refused (`hostName`), so no datagram can make a peer resolve a name. Version 1 had
 /// the same layout and accepted names; its golden vectors stay in `Fixtures/wire/v1/`, refused.
@@ -51,18 +59,22 @@ public enum WireFormat {
     /// The first four bytes of every plaintext envelope: "STLG".
     public static let magic: UInt32 = 0x53_54_4C_47
     /// The format version this codec writes and reads.
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// The largest encoded value a register may carry on the wire: 16 MiB.
     public static let maxValueBytes = 16 << 20
 
     /// The bytes of the envelope header: magic, version, cluster id, sender, message type.
     static let headerBytes = 4 + 1 + 8 + 8 + 1
 
-    /// The bytes of a delta envelope without its entries (22 header bytes plus `after`,
-    /// `through`, `repair`, `clock` and the entry count: 49). A delta of entries `e` encodes to
-    /// `envelopeOverhead + e.map(encodedSize(of:)).reduce(0, +)` bytes, so a sender can pack
-    /// entries greedily under a datagram budget.
-    public static let envelopeOverhead = headerBytes + 8 + 8 + 1 + 8 + 2
+    /// The bytes of a delta envelope without its entries and claims (22 header bytes plus
+    /// `after`, `through`, `repair`, `clock`, the claim count and the entry count: 51). A delta
+    /// of entries `e` and claims `c` encodes to
+    /// `envelopeOverhead + c.count * claimBytes + e.map(encodedSize(of:)).reduce(0, +)` bytes,
+    /// so a sender can pack entries greedily under a datagram budget.
+    public static let envelopeOverhead = headerBytes + 8 + 8 + 1 + 8 + 2 + 2
+
+    /// The bytes of one ``HeldClaim``.
+    public static let claimBytes = 8 + 8
 
     /// The bytes of a fragment envelope without its payload.
     static let fragmentOverhead = headerBytes + 4 + 2 + 2 + 2
@@ -126,7 +138,8 @@ extension ByteBuffer {
         case .deltaAck(let ack):
             writeInteger(MessageType.deltaAck.rawValue)
             writeInteger(ack.through, endianness: .big)
-            writeInteger(ack.completeThrough.rawValue, endianness: .big)
+            writeInteger(ack.horizon.rawValue, endianness: .big)
+            writeInteger(ack.covers, endianness: .big)
         case .digest(let digest):
             writeInteger(MessageType.digest.rawValue)
             writeDigest(digest)
@@ -183,8 +196,8 @@ extension WireReader {
         case .deltaAck:
             message = .deltaAck(
                 DeltaAck(
-                    through: try i64("through"), completeThrough: HybridTimestamp(rawValue: try u64("completeThrough")))
-            )
+                    through: try i64("through"), horizon: HybridTimestamp(rawValue: try u64("horizon")),
+                    covers: try u64("covers")))
         case .digest: message = .digest(try digest())
         case .fragment: message = .fragment(try fragment())
         }
