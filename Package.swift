@@ -204,6 +204,7 @@ if Context.environment["STARLING_BENCH"] == "1" {
             dependencies: [
                 "Starling",
                 "StarlingCore",
+                "StarlingTestKit",
                 "CStarlingSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

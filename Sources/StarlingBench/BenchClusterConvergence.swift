@@ -116,8 +116,10 @@ extension BenchClusterPeers {
 
     private static func seconds(_ nanos: UInt64) -> String { BenchReport.format(Double(nanos) / 1e9, decimals: 1) }
 
-    /// For each running peer: which other running peers have not acknowledged its whole feed,
-    /// with the engine's own `lagSeq` and the member's status as that peer sees it.
+    /// For each running peer: which of its neighbours in the dissemination tree (the members it
+    /// sends its feed to) among the running peers have not acknowledged its whole feed, by the
+    /// engine's own `lagSeq`, with the member's status as that peer sees it. Every peer empty
+    /// means every feed is acknowledged along every edge.
     func unacknowledged() async -> BenchClusterLag {
         var lag = BenchClusterLag()
         let live = running
@@ -129,12 +131,12 @@ extension BenchClusterPeers {
                 byID[member.update.id] = member
                 lag.statuses["\(member.update.status)", default: 0] += 1
             }
-            let behind = live.filter { $0 != index && (byID[peers[$0].node.id]?.acked ?? 0) < head }
+            let behind = live.filter { $0 != index && (byID[peers[$0].node.id]?.lagSeq ?? 0) > 0 }
             guard !behind.isEmpty else { continue }
             let parts = behind.map { other in
                 guard let member = byID[peers[other].node.id] else { return "peer \(other) unknown" }
-                lag.total += head - member.acked
-                return "peer \(other) lags \(head - member.acked) (lagSeq \(member.lagSeq), \(member.update.status))"
+                lag.total += member.lagSeq
+                return "peer \(other) lags \(member.lagSeq) (acked \(member.acked), \(member.update.status))"
             }
             lag.pairs += behind.count
             lag.lines.append("peer \(index) head \(head): \(parts.joined(separator: ", "))")

@@ -10,7 +10,7 @@ struct StarlingBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "starling-bench",
         abstract: "Measure throughput and latency against a baseline measured in the same run.",
-        subcommands: [BenchLocal.self, BenchCluster.self, BenchCompare.self, BenchStudy.self]
+        subcommands: [BenchLocal.self, BenchCluster.self, BenchCompare.self, BenchStudy.self, BenchSimulation.self]
     )
 
     static func main() async {

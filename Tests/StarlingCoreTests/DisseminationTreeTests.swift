@@ -71,6 +71,18 @@ import Testing
         }
     }
 
+    @Test func theEccentricityIsTheLongestPathFromAMember() {
+        let members = Self.members(33, seed: 5)
+        let tree = DisseminationTree(members: members)
+        for member in members {
+            let eccentricity = tree.eccentricity(of: member)
+            #expect(eccentricity >= 1 && eccentricity <= 2 * tree.height)
+        }
+        #expect(tree.eccentricity(of: tree.root!) == tree.height, "from the root, the longest path is the height")
+        #expect(DisseminationTree(members: [members[0]]).eccentricity(of: members[0]) == 0)
+        #expect(tree.eccentricity(of: NodeID(rawValue: 0)) == 0, "not a member")
+    }
+
     @Test func theFingerprintOfASetIgnoresOrderAndCancelsMembersCountedTwice() {
         let members = Self.members(5, seed: 3)
         #expect(DisseminationTree.fingerprint(of: members) == DisseminationTree.fingerprint(of: members.reversed()))

@@ -143,6 +143,11 @@ enum RandomEnvelopes {
         ProcessInfo.processInfo.environment["STARLING_FUZZ_SEED"].flatMap { UInt64($0) }
         ?? 0x5EED_F022_57A2_1146
 
+    /// Inputs per fuzz test: 10,000 in the default suite; the soak sets
+    /// `STARLING_FUZZ_ITERATIONS=1000000` (tools/soak/README.md).
+    static let iterations =
+        ProcessInfo.processInfo.environment["STARLING_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 10_000
+
     /// Decodes `bytes`; if that succeeds, checks the canonical round trip. Returns whether it decoded.
     @discardableResult
     static func check(_ bytes: [UInt8], _ context: @autoclosure () -> String) -> Bool {
@@ -226,7 +231,7 @@ enum RandomEnvelopes {
     @Test func randomDatagramsNeverTrap() {
         var rng = SeededGenerator(seed: Self.seed)
         var decoded = 0
-        for iteration in 0..<10_000 {
+        for iteration in 0..<Self.iterations {
             let bytes = Self.randomDatagram(using: &rng)
             if Self.check(bytes, "random datagram, seed \(Self.seed), iteration \(iteration)") { decoded += 1 }
         }
@@ -238,7 +243,7 @@ enum RandomEnvelopes {
     @Test func mutatedEncodingsNeverTrap() {
         var rng = SeededGenerator(seed: Self.seed ^ 0xA5A5_A5A5)
         var decoded = 0
-        for iteration in 0..<10_000 {
+        for iteration in 0..<Self.iterations {
             let original = RandomEnvelopes.encoded(RandomEnvelopes.envelope(using: &rng))
             var mutated = Self.mutate(original, using: &rng)
             if Int.random(in: 0..<4, using: &rng) == 0 { mutated = Self.mutate(mutated, using: &rng) }

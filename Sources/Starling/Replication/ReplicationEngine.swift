@@ -225,14 +225,20 @@ public actor ReplicationEngine {
         return max(0, now - (caughtUpMillis[member] ?? now))
     }
 
-    /// Notes which members hold the whole feed now, and reports every member's lag.
+    /// Notes which neighbours hold the whole feed now, and reports their lag: lag is measured to
+    /// the neighbours in the dissemination tree alone, so this costs the same at any cluster size.
     func updateLag(nowMillis now: Int64) {
-        for member in membership.members {
-            let lagSeq = lagSeq(of: member.id)
-            if lagSeq == 0 || caughtUpMillis[member.id] == nil { caughtUpMillis[member.id] = now }
-            metrics.lag(member: member.id, seq: lagSeq, millis: lagMillis(member.id, lagSeq: lagSeq, now: now))
+        let targets = replicator.targets
+        for member in targets {
+            let lagSeq = lagSeq(of: member)
+            if lagSeq == 0 || caughtUpMillis[member] == nil { caughtUpMillis[member] = now }
+            metrics.lag(member: member, seq: lagSeq, millis: lagMillis(member, lagSeq: lagSeq, now: now))
         }
-        metrics.retainLag(of: Set(membership.members.map(\.id)))
+        if caughtUpMillis.count > targets.count {
+            // A member that is a neighbour again later starts its lag afresh.
+            caughtUpMillis = caughtUpMillis.filter { targets.contains($0.key) }
+            metrics.retainLag(of: Set(targets))
+        }
     }
 
     // MARK: Timers
@@ -273,6 +279,9 @@ public actor ReplicationEngine {
     package func stableHorizon() -> HybridTimestamp {
         replicator.stableHorizon(ownClock: node.committedPosition.clock)
     }
+
+    /// The dissemination tree this node replicates along, as its membership view builds it.
+    package var disseminationTree: DisseminationTree { replicator.tree }
 
     /// Purges tombstones below the stable horizon that are older than the grace period.
     func collectGarbage(nowMillis: Int64) async {

@@ -87,6 +87,28 @@ public struct DisseminationTree: Sendable, Hashable {
         return members.indices.map(depth).max() ?? 0
     }
 
+    /// The most edges from `member` to any other member: how many hops its writes take to reach
+    /// the farthest peer. 0 for a member alone or not in the tree.
+    public func eccentricity(of member: NodeID) -> Int {
+        guard adjacency[member] != nil else { return 0 }
+        var distance: [NodeID: Int] = [member: 0]
+        var frontier = [member]
+        var farthest = 0
+        while !frontier.isEmpty {
+            var next: [NodeID] = []
+            for current in frontier {
+                let hops = distance[current, default: 0] + 1
+                for neighbour in neighbours(of: current) where distance[neighbour] == nil {
+                    distance[neighbour] = hops
+                    farthest = max(farthest, hops)
+                    next.append(neighbour)
+                }
+            }
+            frontier = next
+        }
+        return farthest
+    }
+
     /// A fingerprint of a set of members: the exclusive or of a hash of each. Equal sets have
     /// equal fingerprints, and a member counted twice cancels out, so a report that covers some
     /// member twice and another not at all does not pass for one covering each once.
