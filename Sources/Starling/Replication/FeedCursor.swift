@@ -13,7 +13,12 @@ struct FeedCursor {
     /// The last read returned fewer changes than asked: the feed ended there.
     private var reachedEnd = false
 
-    /// A cursor after `after`, reading with whatever ``nextDelta(for:after:budget:logger:read:)``
+    /// Rows one delta may pass over because the member holds them: a delta of nothing but held
+    /// rows ends there, so that a stream to a member holding nearly everything (a new edge of the
+    /// tree) never reads the whole feed in one turn of the engine.
+    static let maxRowsPerDelta = 16 * ReplicationEngine.changesPerRead
+
+    /// A cursor after `after`, reading with whatever ``nextDelta(for:after:budget:logger:holds:read:)``
     /// is given; `node` only supplies the committed position the end-of-feed claim rests on.
     init(node: Node, after: Int64) {
         (head, clock) = node.committedPosition
@@ -34,9 +39,11 @@ struct FeedCursor {
         var entries: [DeltaEntry] = []
         var size = 0
         var through = after
-        while true {
+        var rows = 0
+        while rows < Self.maxRowsPerDelta {
             if buffered.isEmpty, !reachedEnd, !refill(logger: logger, read: read) { return nil }
             guard let change = buffered.first else { break }
+            rows += 1
             if holds(change) {
                 through = change.seq
                 buffered.removeFirst()

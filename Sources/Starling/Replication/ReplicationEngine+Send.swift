@@ -69,30 +69,45 @@ extension ReplicationEngine {
         guard let address = addressOf(member) else { return }
         var feed = FeedCursor(node: node, after: start)
         var after = start
-        let replicator = replicator
         // What the member holds is not sent: a plain write it made itself, sent this node, or
         // claimed to hold. (Counters are always sent: other peers' slots may be new to it.)
+        let claimed = replicator.heldBy[member] ?? [:]
         let holds = { (change: Change) -> Bool in
             change.register.increments.isEmpty
                 && (change.register.stamp.origin == member || change.via == member
-                    || replicator.claimedHeld(by: member, change.register))
+                    || change.register.stamp.hlc <= claimed[change.register.stamp.origin] ?? .zero)
         }
+        // A member that has acknowledged nothing yet (a new edge of the tree) gets this node's
+        // claims on the first delta, room taken from its entries, so that its own stream here
+        // leaves out what this node holds; it is sent one delta until it answers (the window
+        // opens with its first acknowledgement), and by then its claims have usually arrived too.
+        var opening =
+            replicator.opensStream(to: member)
+            ? replicator.claims(for: member, limit: Self.openingClaims, all: true) : []
         while true {
+            let budget = deltaBudget - opening.count * WireFormat.claimBytes
             guard
                 let next = feed.nextDelta(
-                    for: member, after: after, budget: deltaBudget, logger: logger, holds: holds, read: readFeed)
+                    for: member, after: after, budget: budget, logger: logger, holds: holds, read: readFeed)
             else { return }
             var delta = next.delta
-            attachClaims(to: &delta, for: member, room: deltaBudget - next.size)
+            attachClaims(to: &delta, for: member, room: budget - next.size)
+            if !opening.isEmpty, delta.claims.isEmpty {
+                delta.claims = opening
+            }
+            opening = []
             statistics.deltasSent += 1
             metrics.deltaSent(entries: delta.entries.count)
-            self.replicator.deltaSent(
+            replicator.deltaSent(
                 to: member, after: after, through: delta.through, nowMillis: node.wallClock.nowMillis())
             send(.delta(delta), to: address)
-            guard self.replicator.nextDeltaStart(to: member) == delta.through else { return }
+            guard replicator.nextDeltaStart(to: member) == delta.through else { return }
             after = delta.through
         }
     }
+
+    /// Claims the first delta to a member that has acknowledged nothing yet carries: 32 (512 bytes).
+    static let openingClaims = 32
 
     /// Adds to a delta that reaches the end of the feed the claims it has room for: the parts of
     /// this node's version vector that moved since `member` was last told.

@@ -131,12 +131,12 @@ public actor ReplicationEngine {
     func updateBackpressure() {
         guard !stopped else { return }
         let membership = membership
-        let targets = replicator.targets
         // Only neighbours in the dissemination tree count: this node's feed goes to them alone.
+        var neighbours: [NodeID: Replicator.MemberProgress] = [:]
+        for member in replicator.targets { neighbours[member] = replicator.progress[member] }
         node.backpressure.update(
             backlog: Self.backlog(
-                head: replicator.head, progress: replicator.progress,
-                status: { targets.contains($0) ? membership.member($0)?.status : nil },
+                head: replicator.head, progress: neighbours, status: { membership.member($0)?.status },
                 nowMillis: node.wallClock.nowMillis(),
                 responsiveWithinMillis: settings.backpressure.responsiveWithin.wholeMilliseconds,
                 bound: settings.backpressure.maxBacklog ?? .max, caughtUp: &caughtUpForBackpressure))
@@ -385,10 +385,14 @@ public actor ReplicationEngine {
         // Take the set before the await: members marked dirty meanwhile stay dirty.
         let flushing = dirtyProgress
         dirtyProgress.removeAll()
+        // Every live member is remembered (as a seed for a restart), with its progress if it was
+        // ever a neighbour (or sent deltas); the others have none yet.
         let records = flushing.compactMap { member -> PeerRecord? in
-            guard let progress = replicator.progress[member], let address = addressOf(member) else { return nil }
+            guard let address = addressOf(member) else { return nil }
+            let progress = replicator.progress[member]
             return PeerRecord(
-                id: member, address: address, acked: progress.acked, received: progress.received, lastSeenMillis: now)
+                id: member, address: address, acked: progress?.acked ?? 0, received: progress?.received ?? 0,
+                lastSeenMillis: now)
         }
         do {
             try await node.savePeers(records)

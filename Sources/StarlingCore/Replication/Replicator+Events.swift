@@ -184,7 +184,7 @@ extension Replicator {
 
     /// Sends the next delta to `member` if it is behind and its window has room.
     private func sendIfPossible(to member: NodeID) -> [Directive] {
-        guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else {
+        guard let state = progress[member], state.sent < head, state.inFlight.count < window(of: state) else {
             return []
         }
         return [.sendDelta(to: member, after: state.sent)]

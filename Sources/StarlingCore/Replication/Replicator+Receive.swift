@@ -76,10 +76,11 @@ extension Replicator {
     }
 
     /// The components of this peer's version vector to claim to `member` next: those that moved
-    /// since it last claimed them, the furthest moved first, at most `limit`.
-    public func claims(for member: NodeID, limit: Int) -> [HeldClaim] {
+    /// since it last claimed them (or every one, with `all`), the furthest moved first, at most
+    /// `limit`.
+    public func claims(for member: NodeID, limit: Int, all: Bool = false) -> [HeldClaim] {
         guard limit > 0 else { return [] }
-        let told = claimed[member] ?? [:]
+        let told = all ? [:] : claimed[member] ?? [:]
         var moved: [(claim: HeldClaim, by: UInt64)] = []
         for (origin, clock) in heldThrough where origin != member {
             let before = told[origin] ?? .zero

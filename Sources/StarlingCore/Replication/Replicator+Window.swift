@@ -4,10 +4,24 @@ extension Replicator {
     /// ``deltaSent(to:after:through:nowMillis:)`` the shell asks this to keep packing deltas from
     /// the same feed read while it equals the end of the last one.
     public func nextDeltaStart(to member: NodeID) -> Int64? {
-        guard let state = progress[member], state.sent < head, state.inFlight.count < settings.window else {
+        guard let state = progress[member], state.sent < head, state.inFlight.count < window(of: state) else {
             return nil
         }
         return state.sent
+    }
+
+    /// Deltas that may be in flight to a member: one until it first acknowledges (a new edge,
+    /// or the first after a restart: its claims, on its own first delta, then leave out of this
+    /// stream what it holds), `window` after.
+    func window(of state: MemberProgress) -> Int {
+        state.lastAckMillis == nil ? 1 : settings.window
+    }
+
+    /// Whether the next delta to `member` opens its stream: it has acknowledged nothing yet and
+    /// nothing is in flight to it. The shell puts this peer's claims on that delta.
+    public func opensStream(to member: NodeID) -> Bool {
+        guard let state = progress[member] else { return false }
+        return state.lastAckMillis == nil && state.inFlight.isEmpty
     }
 
     /// Whether `member` holds this peer's whole feed with nothing in flight: the only time a

@@ -39,7 +39,7 @@
 ///   sooner than `minTickMillis` after the last): one chain of ticks, each scheduling the next.
 /// - A local commit, and a delta applied, are pushed at once to every target; a periodic round
 ///   sends to targets that are behind, so every target eventually catches up.
-/// - At most `window` deltas are in flight per target.
+/// - At most `window` deltas are in flight per target, and one until it first acknowledges.
 /// - A target never acknowledged has `acked = 0`: it is sent the whole feed, less what it holds.
 public struct Replicator: Sendable {
     /// Protocol timing and sizes.
@@ -235,7 +235,7 @@ public struct Replicator: Sendable {
     ///   - id: this peer.
     ///   - head: the current head of the local feed.
     ///   - persisted: per-member progress restored from storage: `(acked, received)`.
-    ///   - randomSeed: seeds the choice of members for rounds and digests.
+    ///   - randomSeed: seeds the choice of digest partners.
     ///   - standalone: true only for a peer configured to run alone (no seeds, no members remembered):
     ///     then, and only then, knowing no member means the stable horizon is the peer's own clock.
     public init(
