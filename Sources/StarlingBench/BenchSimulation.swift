@@ -84,7 +84,9 @@ struct BenchSimulation: AsyncParsableCommand {
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for result in results {
-            let joined = result.joinMillis.map { String(format: "%.1f", Double($0) / 1_000) } ?? "did not join"
+            let joined =
+                result.joinMillis.map { String(format: "%.1f", Double($0) / 1_000) }
+                ?? "did not join (fewest seen alive \(result.leastSeenAlive), \(result.peersSeeingFailures) peers see failures)"
             let converged = result.convergeMillis.map(String.init) ?? "did not converge"
             let rounds = result.rounds.map(String.init) ?? "–"
             let traffic = String(format: "%.0f | %.2f", result.bytesPerPeerPerWrite, result.datagramsPerPeerPerWrite)

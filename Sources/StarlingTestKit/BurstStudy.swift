@@ -15,6 +15,10 @@ package struct BurstStudy: Sendable {
         package var seed: UInt64
         /// Simulated milliseconds until every peer saw every other alive; nil if it did not.
         package var joinMillis: Int64?
+        /// At the end of the join: the fewest other members one peer saw alive, and how many
+        /// peers saw some member not alive (suspect, dead or left).
+        package var leastSeenAlive = 0
+        package var peersSeeingFailures = 0
         /// Simulated milliseconds from the burst until every peer held it; nil if it did not.
         package var convergeMillis: Int64?
         /// `convergeMillis` in round intervals, rounded up.
@@ -64,7 +68,12 @@ package struct BurstStudy: Sendable {
         try await cluster.startAll()
         var result = Result(peers: peers, burst: burst, loss: loss, seed: seed)
         let joinStart = cluster.network.now
-        guard try await runUntil(cluster, stepMillis: 100, { await everyoneSeesEveryone(cluster) }) else {
+        let joined = try await runUntil(cluster, stepMillis: 100) {
+            let view = await everyoneSeesEveryone(cluster)
+            (result.leastSeenAlive, result.peersSeeingFailures) = (view.least, view.failing)
+            return view.done
+        }
+        guard joined else {
             await cluster.stopAll()
             return result
         }
@@ -121,12 +130,17 @@ package struct BurstStudy: Sendable {
         return false
     }
 
-    private func everyoneSeesEveryone(_ cluster: SimulatedCluster) async -> Bool {
+    /// Whether every peer sees every other alive, with how far from it the cluster is.
+    private func everyoneSeesEveryone(_ cluster: SimulatedCluster) async -> (done: Bool, least: Int, failing: Int) {
+        var least = Int.max
+        var failing = 0
         for peer in cluster.peers {
             let members = await peer.engine?.members() ?? []
-            guard members.count == peers - 1, members.allSatisfy({ $0.update.status == .alive }) else { return false }
+            let alive = members.count { $0.update.status == .alive }
+            least = min(least, alive)
+            if alive < members.count { failing += 1 }
         }
-        return true
+        return (least == peers - 1 && failing == 0, least, failing)
     }
 
     /// Bytes and datagrams every peer has sent so far, together.

@@ -141,6 +141,19 @@ import Testing
         return Datagram(DatagramSealer(keyring: nil).seal(buffer), address: sender.address)
     }
 
+    @Test func aDatagramOfTheFormerWireVersionIsDroppedAndCounted() async throws {
+        try await TestNode.with { node, _, _ in
+            let transport = RecordingTransport()
+            let engine = try engine(node, transport)
+            let old = try Fixtures.bytes(
+                hex: String(contentsOfFile: Fixtures.path("wire/v2/ping.hex"), encoding: .utf8))
+            let sealed = DatagramSealer(keyring: nil).seal(ByteBuffer(bytes: old))
+            await engine.receive([Datagram(sealed, address: Self.peerP.address)])
+            #expect(await engine.statistics.dropped["unsupportedVersion"] == 1)
+            #expect(transport.batches.isEmpty, "a peer of the former version is not answered")
+        }
+    }
+
     @Test func aDigestWhileANeighbourIsStillBehindIsDeferredOnlyUpToTheLimit() async throws {
         try await TestNode.with { node, store, _ in
             try await store.set("unsent", 1)

@@ -77,6 +77,7 @@ extension ReplicationEngine {
             perform(membership.received(envelope.message, from: envelope.sender, nowMillis: now))
         case .delta(let delta):
             statistics.deltasReceived += 1
+            statistics.entriesReceived += delta.entries.count
             perform(replicator.received(delta, from: envelope.sender, ownClock: node.committedPosition.clock))
         case .deltaAck(let ack):
             perform(replicator.received(ack, from: envelope.sender, nowMillis: now))

@@ -9,6 +9,9 @@ public struct ReplicationStatistics: Sendable, Hashable {
     public var bytesReceived = 0
     public var deltasSent = 0
     public var deltasReceived = 0
+    /// Entries that arrived in deltas, repairs included, whether they changed anything or not:
+    /// against ``entriesApplied``, what was sent to this node twice.
+    public var entriesReceived = 0
     /// Entries that changed local state when merged.
     public var entriesApplied = 0
     /// Datagrams dropped, by reason (`unauthenticated`, `truncated`, `otherCluster`, ...).
