@@ -89,9 +89,15 @@ public final class SimulatedCluster: Sendable {
         network = SimulatedNetwork(seed: seed)
         peers = (0..<count).map { index in
             Peer(
-                index: index, address: PeerAddress(host: "10.77.0.\(index + 1)", port: 7946),
+                index: index, address: Self.address(of: index),
                 clock: ManualWallClock(millis: 0))
         }
+    }
+
+    /// Where peer `index` listens on the simulated network: 10.77.0.1 to 10.77.0.254, then
+    /// 10.77.1.1 and on (a numeric address: peers refuse anything else on the wire).
+    package static func address(of index: Int) -> PeerAddress {
+        PeerAddress(host: "10.77.\(index / 254).\(index % 254 + 1)", port: 7946)
     }
 
     /// Fast protocol timing for simulation.

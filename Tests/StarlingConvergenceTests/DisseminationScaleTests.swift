@@ -1,4 +1,5 @@
 import Foundation
+import StarlingCore
 import StarlingTestKit
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// burst at one peer reaches every peer, and what each receiving peer costs per write does not
 /// grow with the cluster. Deterministic: byte counts replay exactly from the seed, so these are
 /// properties of the protocol, not timings. 33 peers run in the default suite; 257 with
-/// `STARLING_SOAK=1` (about three minutes).
+/// `STARLING_SOAK=1` (about two minutes in a release build, several in a debug one).
 @Suite(.showsLogsOnFailure) struct DisseminationScaleTests {
     static let soak = ProcessInfo.processInfo.environment["STARLING_SOAK"] == "1"
 
@@ -26,6 +27,15 @@ import Testing
                 "seed \(seed): \(result.peers) peers cost \(result.bytesPerPeerPerWrite) bytes per receiving peer per write, \(base.peers) cost \(base.bytesPerPeerPerWrite)"
             )
         }
+    }
+
+    /// Peers past the 254th once got 10.77.0.255 and on: not addresses, so refused on the wire,
+    /// and a 257-peer cluster never formed.
+    @Test func everySimulatedPeerHasADistinctNumericAddress() {
+        let addresses = (0..<600).map(SimulatedCluster.address(of:))
+        #expect(addresses.allSatisfy { $0.isNumeric })
+        #expect(Set(addresses).count == 600)
+        #expect(SimulatedCluster.address(of: 0).host == "10.77.0.1", "the first 254 keep their addresses")
     }
 
     @Test func aBurstCostsEachPeerAboutTheSameFromThreeToThirtyThreePeers() async throws {
