@@ -195,7 +195,7 @@ import Testing
             var carried = 0
             var last: Delta?
             while let (delta, size) = cursor.nextDelta(
-                for: Self.peerP.id, after: after, budget: budget, logger: TestNode.quietLogger, holds: { _ in false },
+                after: after, budget: budget, logger: TestNode.quietLogger, holds: { _ in false },
                 read: { after, limit throws(StoreError) in try node.changes(after: after, limit: limit) })
             {
                 #expect(delta.after == after, "deltas are contiguous")

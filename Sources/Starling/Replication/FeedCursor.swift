@@ -18,14 +18,14 @@ struct FeedCursor {
     /// tree) never reads the whole feed in one turn of the engine.
     static let maxRowsPerDelta = 16 * ReplicationEngine.changesPerRead
 
-    /// A cursor after `after`, reading with whatever ``nextDelta(for:after:budget:logger:holds:read:)``
+    /// A cursor after `after`, reading with whatever ``nextDelta(after:budget:logger:holds:read:)``
     /// is given; `node` only supplies the committed position the end-of-feed claim rests on.
     init(node: Node, after: Int64) {
         (head, clock) = node.committedPosition
         readAfter = after
     }
 
-    /// The next delta `(after, through]` for `member`, with as many entries as fit in `budget`
+    /// The next delta `(after, through]` for one member, with as many entries as fit in `budget`
     /// bytes, and the bytes its entries take; nil if the feed holds nothing after `after` (or
     /// cannot be read now).
     /// - Parameter read: reads up to `limit` changes after a sequence number (the node's feed,
@@ -33,7 +33,7 @@ struct FeedCursor {
     /// - Parameter holds: whether the member holds a change already (it is then left out, its
     ///   sequence number still covered).
     mutating func nextDelta(
-        for member: NodeID, after: Int64, budget: Int, logger: Logger, holds: (Change) -> Bool,
+        after: Int64, budget: Int, logger: Logger, holds: (Change) -> Bool,
         read: (_ after: Int64, _ limit: Int) throws(StoreError) -> [Change]
     ) -> (delta: Delta, size: Int)? {
         var entries: [DeltaEntry] = []

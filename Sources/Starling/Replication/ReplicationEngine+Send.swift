@@ -75,7 +75,7 @@ extension ReplicationEngine {
         let holds = { (change: Change) -> Bool in
             change.register.increments.isEmpty
                 && (change.register.stamp.origin == member || change.via == member
-                    || change.register.stamp.hlc <= claimed[change.register.stamp.origin] ?? .zero)
+                    || Replicator.claims(claimed, cover: change.register))
         }
         // A member that has acknowledged nothing yet (a new edge of the tree) gets this node's
         // claims on the first delta, room taken from its entries, so that its own stream here
@@ -88,7 +88,7 @@ extension ReplicationEngine {
             let budget = deltaBudget - opening.count * WireFormat.claimBytes
             guard
                 let next = feed.nextDelta(
-                    for: member, after: after, budget: budget, logger: logger, holds: holds, read: readFeed)
+                    after: after, budget: budget, logger: logger, holds: holds, read: readFeed)
             else { return }
             var delta = next.delta
             attachClaims(to: &delta, for: member, room: budget - next.size)

@@ -105,7 +105,13 @@ extension Replicator {
     /// a plain write (no counter increments, which merge per origin) stamped no later than the
     /// member's claim for its origin.
     public func claimedHeld(by member: NodeID, _ register: Register) -> Bool {
-        guard register.increments.isEmpty, let clock = heldBy[member]?[register.stamp.origin] else { return false }
+        Self.claims(heldBy[member] ?? [:], cover: register)
+    }
+
+    /// Whether `claims` (a member's version vector as far as it told) cover `register`: the rule
+    /// of ``claimedHeld(by:_:)``, for a shell that took a member's claims out of the machine.
+    public static func claims(_ claims: [NodeID: HybridTimestamp], cover register: Register) -> Bool {
+        guard register.increments.isEmpty, let clock = claims[register.stamp.origin] else { return false }
         return register.stamp.hlc <= clock
     }
 
