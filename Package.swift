@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "StarlingModel", targets: ["StarlingModel"]),
         .library(name: "StarlingCore", targets: ["StarlingCore"]),
         .library(name: "Starling", targets: ["Starling"]),
+        .library(name: "StarlingAccess", targets: ["StarlingAccess"]),
+        .library(name: "StarlingRESP", targets: ["StarlingRESP"]),
         .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
         .library(name: "StarlingClient", targets: ["StarlingClient"]),
         .executable(name: "starling", targets: ["StarlingCLI"]),
@@ -57,12 +59,37 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Access policies (bearer tokens and their rules), read from TOML: what HTTP and RESP enforce.
+        .target(
+            name: "StarlingAccess",
+            dependencies: [
+                "StarlingCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // The Redis protocol (RESP2/RESP3) listener of `starling serve`, on SwiftNIO: codec,
+        // commands, access control.
+        .target(
+            name: "StarlingRESP",
+            dependencies: [
+                "Starling",
+                "StarlingCore",
+                "StarlingAccess",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The HTTP API of `starling serve` (API.md, "HTTP API"), as a Hummingbird router.
         .target(
             name: "StarlingHTTP",
             dependencies: [
                 "Starling",
                 "StarlingCore",
+                "StarlingAccess",
+                "StarlingRESP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +123,8 @@ let package = Package(
             dependencies: [
                 "Starling",
                 "StarlingCore",
+                "StarlingAccess",
+                "StarlingRESP",
                 "StarlingHTTP",
                 "StarlingClient",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,9 +205,23 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "StarlingRESPTests",
+            dependencies: [
+                "StarlingRESP",
+                "StarlingAccess",
+                "Starling",
+                "StarlingCore",
+                "StarlingTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "StarlingHTTPTests",
             dependencies: [
                 "StarlingHTTP",
+                "StarlingAccess",
                 "Starling",
                 "StarlingCore",
                 "StarlingTestKit",

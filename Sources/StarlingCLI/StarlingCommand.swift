@@ -11,7 +11,8 @@ struct StarlingCommand: AsyncParsableCommand {
             Serve.self, Cluster.self,
             GetCommand.self, EntryCommand.self, HasCommand.self, DelCommand.self, TTLCommand.self, SetCommand.self,
             PutCommand.self, ListCommand.self, KeysCommand.self, IncrCommand.self, DecrCommand.self,
-            ExpireCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self, StatsCommand.self,
+            ExpireCommand.self, PersistCommand.self, MGetCommand.self, MSetCommand.self, InfoCommand.self,
+            StatsCommand.self,
             ClearCommand.self, Keygen.self, Debug.self,
         ]
     )

@@ -41,6 +41,26 @@ extension StarlingClient {
             .bool("ok")
     }
 
+    /// Gives `key` a new time to live in milliseconds.
+    /// - Parameters:
+    ///   - key: the key.
+    ///   - ttlMillis: milliseconds from now; must be positive.
+    /// - Returns: false if the key is absent.
+    /// - Throws: `INVALID` for a bad key or ttl, and as ``get(_:)``.
+    public func expire(_ key: String, ttlMillis: Int64) async throws(StoreError) -> Bool {
+        let body: JSONValue = ["key": .string(key), "ttl_ms": .integer(ttlMillis)]
+        return try JSONFields(answer: try await call(.POST, storePath("expire"), body: body)).bool("ok")
+    }
+
+    /// Removes the expiry of `key`.
+    /// - Parameter key: the key.
+    /// - Returns: true if the key had an expiry; false if it is absent or had none.
+    /// - Throws: `INVALID` for a bad key, and as ``get(_:)``.
+    public func persist(_ key: String) async throws(StoreError) -> Bool {
+        let body: JSONValue = ["key": .string(key)]
+        return try JSONFields(answer: try await call(.POST, storePath("persist"), body: body)).bool("ok")
+    }
+
     /// The values of `keys`, in the same order; nil for an absent key.
     /// - Parameter keys: the keys.
     /// - Returns: one value or nil per key. The HTTP API writes an absent key and a stored

@@ -55,6 +55,14 @@ extension StarlingClient {
         return try JSONFields(answer: try await call(.GET, path)).integer("ttl")
     }
 
+    /// The milliseconds `key` has left: `-1` if it never expires, `-2` if it is absent.
+    /// - Parameter key: the key.
+    /// - Throws: `INVALID` for a bad key, and as ``get(_:)``.
+    public func ttlMillis(_ key: String) async throws(StoreError) -> Int64 {
+        let path = storePath("ttl") + PercentEncoding.query([("key", key)])
+        return try JSONFields(answer: try await call(.GET, path)).integer("ttl_ms")
+    }
+
     /// Sets `key` to `value`.
     /// - Parameters:
     ///   - key: the key.
@@ -82,6 +90,9 @@ extension StarlingClient {
     {
         var body: [String: JSONValue] = ["value": value]
         if options.ttl != 0 { body["ttl"] = .integer(options.ttl) }
+        if options.ttlMillis != 0 { body["ttl_ms"] = .integer(options.ttlMillis) }
+        if let instant = options.expiresAt { body["expires_at"] = .integer(instant) }
+        if options.keepTTL { body["keep_ttl"] = true }
         if options.onlyIfAbsent { body["only_if_absent"] = true }
         if let version = options.ifVersion { body["if_version"] = .string(version) }
         return try Entry(json: try await call(.PUT, try entryPath(key), body: .object(body)), failureKind: .internal)

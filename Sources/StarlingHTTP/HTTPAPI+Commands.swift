@@ -1,16 +1,34 @@
 import Hummingbird
 import Starling
+import StarlingAccess
 import StarlingCore
 
 extension HTTPAPI {
-    /// `POST /v1/stores/{id}/expire` with `{"key", "ttl"}`: `{"ok": bool}`.
+    /// `POST /v1/stores/{id}/expire` with `{"key"}` and one of `"ttl"` (seconds), `"ttl_ms"` or
+    /// `"expires_at"` (Unix milliseconds): `{"ok": bool}`.
     func expire(_ request: Request) async throws(StoreError) -> JSONValue {
         let store = try store(request)
-        let body = try await JSONFields(request, limit: maxBodyBytes, allowed: ["key", "ttl"])
-        let ttl = try body.integer("ttl")
+        let body = try await JSONFields(request, limit: maxBodyBytes, allowed: ["key", "ttl", "ttl_ms", "expires_at"])
+        let key = try body.string("key")
+        let (ttl, ttlMillis, instant) = (
+            try body.optionalInteger("ttl"), try body.optionalInteger("ttl_ms"), try body.optionalInteger("expires_at")
+        )
+        guard [ttl, ttlMillis, instant].count(where: { $0 != nil }) == 1 else {
+            throw .invalid("give exactly one of \"ttl\", \"ttl_ms\" and \"expires_at\"")
+        }
+        try authorize(request, .keySet, store: store.id, keys: [key])
+        if let ttl { return ["ok": .bool(try await store.expire(key, ttl: ttl))] }
+        if let ttlMillis { return ["ok": .bool(try await store.expire(key, ttlMillis: ttlMillis))] }
+        return ["ok": .bool(try await store.expire(key, atMillis: instant ?? 0))]
+    }
+
+    /// `POST /v1/stores/{id}/persist` with `{"key"}`: `{"ok": bool}`, true if an expiry was removed.
+    func persist(_ request: Request) async throws(StoreError) -> JSONValue {
+        let store = try store(request)
+        let body = try await JSONFields(request, limit: maxBodyBytes, allowed: ["key"])
         let key = try body.string("key")
         try authorize(request, .keySet, store: store.id, keys: [key])
-        return ["ok": .bool(try await store.expire(key, ttl: ttl))]
+        return ["ok": .bool(try await store.persist(key))]
     }
 
     /// `POST /v1/stores/{id}/incr` (`sign` 1) or `/decr` (`sign` -1) with `{"key", "amount"?}`:

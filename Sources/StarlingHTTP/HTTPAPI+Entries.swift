@@ -1,5 +1,6 @@
 import Hummingbird
 import Starling
+import StarlingAccess
 import StarlingCore
 
 extension HTTPAPI {
@@ -34,13 +35,17 @@ extension HTTPAPI {
         }
     }
 
-    /// `PUT /v1/stores/{id}/entries/{key...}` with `{"value", "ttl"?, "only_if_absent"?, "if_version"?}`.
+    /// `PUT /v1/stores/{id}/entries/{key...}` with `{"value", "ttl"?, "ttl_ms"?, "expires_at"?,
+    /// "keep_ttl"?, "only_if_absent"?, "if_version"?}`.
     func putEntry(_ request: Request) async throws(StoreError) -> JSONValue {
         let (store, key) = try storeAndKey(request)
         let body = try await JSONFields(
-            request, limit: maxBodyBytes, allowed: ["value", "ttl", "only_if_absent", "if_version"])
+            request, limit: maxBodyBytes,
+            allowed: ["value", "ttl", "ttl_ms", "expires_at", "keep_ttl", "only_if_absent", "if_version"])
         let options = PutOptions(
-            ttl: try body.optionalInteger("ttl") ?? 0, onlyIfAbsent: try body.optionalBool("only_if_absent") ?? false,
+            ttl: try body.optionalInteger("ttl") ?? 0, ttlMillis: try body.optionalInteger("ttl_ms") ?? 0,
+            expiresAt: try body.optionalInteger("expires_at"), keepTTL: try body.optionalBool("keep_ttl") ?? false,
+            onlyIfAbsent: try body.optionalBool("only_if_absent") ?? false,
             ifVersion: try body.optionalString("if_version"))
         return try await store.put(key, try body.required("value"), options).json
     }
@@ -82,6 +87,7 @@ extension HTTPAPI {
         guard let key = request.uri.queryParameters["key"] else {
             throw .invalid("the query parameter key is required")
         }
-        return ["ttl": .integer(try store.ttl(String(key)))]
+        let millis = try store.ttlMillis(String(key))
+        return ["ttl": .integer(millis < 0 ? millis : (millis + 999) / 1000), "ttl_ms": .integer(millis)]
     }
 }

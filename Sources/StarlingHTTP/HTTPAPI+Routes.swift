@@ -31,6 +31,7 @@ extension HTTPAPI {
             await respond { try await deleteEntry(request) }
         }
         router.post("/v1/stores/:id/expire") { request, _ in await respond { try await expire(request) } }
+        router.post("/v1/stores/:id/persist") { request, _ in await respond { try await persist(request) } }
         router.post("/v1/stores/:id/incr") { request, _ in await respond { try await incr(request, sign: 1) } }
         router.post("/v1/stores/:id/decr") { request, _ in await respond { try await incr(request, sign: -1) } }
         router.post("/v1/stores/:id/mget") { request, _ in await respond { try await mget(request) } }

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import ServiceLifecycle
 import Starling
+import StarlingAccess
 import StarlingCore
 
 extension HTTPAPI {

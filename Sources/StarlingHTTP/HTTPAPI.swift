@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Prometheus
 public import Starling
+public import StarlingAccess
 
 /// The HTTP API of `starling serve` (APIContract.md, "HTTP API") for one ``Node``: every store
 /// endpoint, `GET /v1/cluster` and `GET /healthz`, as routes of a Hummingbird router.

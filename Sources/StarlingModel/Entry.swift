@@ -37,17 +37,33 @@ public struct ListPage: Sendable, Hashable {
 
 /// Options of `put`. Conditional writes need a linearizable store, so on this backend
 /// `onlyIfAbsent` and `ifVersion` are refused with `INVALID`.
+///
+/// At most one way of expiring may be given: ``ttl`` (seconds), ``ttlMillis``, ``expiresAt`` or
+/// ``keepTTL``. With none, the key never expires.
 public struct PutOptions: Sendable, Hashable {
     /// Seconds until the key expires; 0 (the default) for never.
     public var ttl: Int64 = 0
+    /// Milliseconds until the key expires; 0 (the default) for never.
+    public var ttlMillis: Int64 = 0
+    /// When the key expires, in Unix milliseconds; nil (the default) for no set instant. An
+    /// instant already past writes a value that is expired at once.
+    public var expiresAt: Int64?
+    /// Keep the expiry the key has now (none if it is absent or has none), as Redis's `KEEPTTL`.
+    public var keepTTL = false
     /// Write only if the key is absent. Refused on `kv.crdt`.
     public var onlyIfAbsent = false
     /// Write only if the key's version is this. Refused on `kv.crdt`.
     public var ifVersion: String?
 
     /// Creates options.
-    public init(ttl: Int64 = 0, onlyIfAbsent: Bool = false, ifVersion: String? = nil) {
+    public init(
+        ttl: Int64 = 0, ttlMillis: Int64 = 0, expiresAt: Int64? = nil, keepTTL: Bool = false,
+        onlyIfAbsent: Bool = false, ifVersion: String? = nil
+    ) {
         self.ttl = ttl
+        self.ttlMillis = ttlMillis
+        self.expiresAt = expiresAt
+        self.keepTTL = keepTTL
         self.onlyIfAbsent = onlyIfAbsent
         self.ifVersion = ifVersion
     }

@@ -66,6 +66,8 @@ private let samples: [String: (toml: String, text: String)] = [
     "reinitialize": ("true", "true"),
     "http": (#""127.0.0.2:8080""#, "127.0.0.2:8080"),
     "allow_remote_http": ("true", "true"),
+    "resp": (#""127.0.0.3:6380""#, "127.0.0.3:6380"),
+    "resp_databases": (#"["default"]"#, "default"),
     "allow_insecure_gossip": ("true", "true"),
     "gossip": (#""10.0.0.1:7000""#, "10.0.0.1:7000"),
     "advertise": (#""10.0.0.1:7000""#, "10.0.0.1:7000"),
@@ -165,7 +167,7 @@ struct ConfigTests {
                 flags: allow, environment: [setting.environmentVariable: text], files: files)
             let flagValue: SettingValue =
                 switch setting.name {
-                case "stores", "join": .list(text.split(separator: ",").map(String.init))
+                case "stores", "join", "resp_databases": .list(text.split(separator: ",").map(String.init))
                 case "allow_remote_http", "allow_insecure_gossip", "reinitialize": .boolean(true)
                 case "check_on_open": .boolean(false)
                 default: .unparsed(text)
@@ -244,6 +246,12 @@ struct ConfigTests {
             ),
             (#"http = "localhost""#, [:], [:], "http", file, #"must be HOST:PORT, not "localhost""#),
             (nil, [:], ["http": .unparsed("0.0.0.0:7070")], "http", .flag("--http"), "not a loopback address"),
+            (nil, [:], ["resp": .unparsed("0.0.0.0:7379")], "resp", .flag("--resp"), "not a loopback address"),
+            (#"resp = "7379""#, [:], [:], "resp", file, #"must be HOST:PORT or off, not "7379""#),
+            (
+                nil, ["STARLING_RESP_DATABASES": "default,nowhere"], [:], "resp_databases",
+                .environment("STARLING_RESP_DATABASES"), #"names the store "nowhere", which is not hosted"#
+            ),
             (
                 nil, ["STARLING_ALLOW_REMOTE_HTTP": "maybe"], [:], "allow_remote_http",
                 .environment("STARLING_ALLOW_REMOTE_HTTP"), #"must be true or false, not "maybe""#
@@ -474,6 +482,15 @@ struct ConfigTests {
         #expect(!overridden.nodeSettings.storage.reinitialize)
         let unchecked = try resolve(flags: try Serve.parse(["--no-check-on-open"]).givenFlags())
         #expect(!unchecked.nodeSettings.storage.checkOnOpen)
+    }
+
+    @Test("resp is on at 127.0.0.1:7379 by default, off with `off`, and maps databases to hosted stores")
+    func respSettings() throws {
+        let defaults = try resolve()
+        #expect(defaults.resp == PeerAddress(host: "127.0.0.1", port: 7379) && defaults.respDatabases == ["default"])
+        #expect(try resolve(toml: #"resp = "off""#).resp == nil)
+        let mapped = try resolve(flags: try Serve.parse(["--store", "users", "--resp-database", "users"]).givenFlags())
+        #expect(mapped.respDatabases == ["users"])
     }
 
     @Test("the configuration file comes from --config, else STARLING_CONFIG")

@@ -8,7 +8,10 @@ import Testing
     /// Starts `starling serve` on `directory` and waits until it serves or fails.
     /// - Returns: the process and the line that decided (nil if neither came).
     static func serve(_ directory: TemporaryDirectory, _ extra: [String] = []) throws -> (ChildProcess, String?) {
-        let arguments = ["serve", "--data-dir", directory.path, "--gossip", "127.0.0.1:0", "--http", "127.0.0.1:0"]
+        let arguments = [
+            "serve", "--data-dir", directory.path, "--gossip", "127.0.0.1:0", "--http", "127.0.0.1:0", "--resp",
+            "127.0.0.1:0",
+        ]
         let process = try ChildProcess(Fixtures.starlingExecutable, arguments + extra, readingStandardError: true)
         let line = process.waitForLine(timeout: .seconds(60)) { $0.contains("HTTP on ") || $0.hasPrefix("error: ") }
         return (process, line)

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import NIOCore
 import Prometheus
 import Starling
+import StarlingAccess
 import StarlingCore
 import StarlingHTTP
 import StarlingTestKit

@@ -1,4 +1,5 @@
 import Foundation
+import StarlingAccess
 import StarlingCore
 import StarlingHTTP
 import StarlingTestKit

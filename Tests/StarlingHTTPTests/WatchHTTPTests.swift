@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Starling
+import StarlingAccess
 import StarlingCore
 import StarlingHTTP
 import StarlingTestKit

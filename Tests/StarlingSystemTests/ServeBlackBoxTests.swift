@@ -21,7 +21,10 @@ import Testing
             _ directory: TemporaryDirectory, gossip: String = "127.0.0.1:0", join: [String] = [], extra: [String] = []
         ) throws -> Peer {
             var arguments =
-                ["serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0"] + extra
+                [
+                    "serve", "--data-dir", directory.path, "--gossip", gossip, "--http", "127.0.0.1:0", "--resp",
+                    "127.0.0.1:0",
+                ] + extra
             for seed in join { arguments += ["--join", seed] }
             let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
             guard let line = process.waitForLine(where: { $0.contains("HTTP on ") }),
@@ -142,11 +145,12 @@ import Testing
         // Ports from a range the kernel does not hand out as ephemeral ones (32768+).
         let httpPort = Int.random(in: 20_000..<25_000)
         let gossipPort = Int.random(in: 25_000..<30_000)
+        let respPort = Int.random(in: 15_000..<20_000)
         let cluster = try ChildProcess(
             Fixtures.starlingExecutable,
             [
                 "cluster", "up", "3", "--data-root", root.path, "--http-port", "\(httpPort)", "--gossip-port",
-                "\(gossipPort)",
+                "\(gossipPort)", "--resp-port", "\(respPort)",
             ])
         #expect(cluster.waitForLine(where: { $0.contains("3 peers running") }) != nil, "\(cluster.outputLines)")
         let first = "http://127.0.0.1:\(httpPort)"
@@ -189,7 +193,10 @@ import Testing
         // Once, the policy's peer started with open gossip and any peer could join it and read.
         let refused = try ChildProcess(
             Fixtures.starlingExecutable,
-            ["serve", "--data-dir", directory.appending("refused"), "--policy-file", policy, "--http", "127.0.0.1:0"],
+            [
+                "serve", "--data-dir", directory.appending("refused"), "--policy-file", policy, "--http", "127.0.0.1:0",
+                "--resp", "127.0.0.1:0",
+            ],
             readingStandardError: true)
         #expect(refused.waitForLine(where: { $0.contains("starling keygen") }) != nil, "\(refused.outputLines)")
         #expect(refused.waitForExit() == 2)

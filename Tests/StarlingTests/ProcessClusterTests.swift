@@ -8,7 +8,10 @@ import Testing
 @Suite(.serialized, .showsLogsOnFailure) struct ProcessClusterTests {
     /// Starts `starling serve` on a loopback gossip port and returns it with its address.
     static func serve(_ directory: TemporaryDirectory, join: [PeerAddress]) throws -> (ChildProcess, PeerAddress) {
-        var arguments = ["serve", "--data-dir", directory.path, "--gossip", "127.0.0.1:0", "--http", "127.0.0.1:0"]
+        var arguments = [
+            "serve", "--data-dir", directory.path, "--gossip", "127.0.0.1:0", "--http", "127.0.0.1:0", "--resp",
+            "127.0.0.1:0",
+        ]
         for seed in join { arguments += ["--join", seed.description] }
         let process = try ChildProcess(Fixtures.starlingExecutable, arguments)
         guard let line = process.waitForLine(where: { $0.contains("gossip on ") }),

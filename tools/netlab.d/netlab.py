@@ -280,7 +280,7 @@ class Lab:
             "nsenter", f"--mount={self.mount_ns}", "ip", "netns", "exec", host_ns(i),
             starling, "serve", "--data-dir", str(self.data_dir(i)),
             "--gossip", f"{host_ip(i)}:{GOSSIP_PORT}", "--http", f"{host_ip(i)}:{HTTP_PORT}",
-            "--allow-remote-http", "--store", "counters", "--cluster-key-file", str(self.cluster_key()), *joins,
+            "--allow-remote-http", "--resp", "off", "--store", "counters", "--cluster-key-file", str(self.cluster_key()), *joins,
         ]
         env = dict(os.environ)
         env["LD_PRELOAD"] = str(self.dir / "bin" / "skew.so")

@@ -69,7 +69,7 @@ def get(port, key):
 
 class Peer:
     def __init__(self, starling, directory, key, join=None, gossip="127.0.0.1:0", extra=()):
-        arguments = [starling, "serve", "--data-dir", directory, "--http", "127.0.0.1:0",
+        arguments = [starling, "serve", "--data-dir", directory, "--http", "127.0.0.1:0", "--resp", "127.0.0.1:0",
                      "--gossip", gossip, "--cluster-key-file", key, "--log-level", "warning", *extra]
         if join:
             arguments += ["--join", join]

@@ -18,7 +18,7 @@ public final class Node: Sendable {
 
     let writer: GroupCommitWriter
     let readers: ReaderPool
-    let wallClock: any WallClock
+    package let wallClock: any WallClock
     let logger: Logger
     /// Local writes refused because the clock ran ahead, counted and logged.
     let clockAhead = ClockAheadMonitor()

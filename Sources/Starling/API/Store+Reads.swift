@@ -28,13 +28,20 @@ extension Store {
     /// Seconds until `key` expires, rounded up: `-1` if it never does, `-2` if it is absent.
     /// - Throws: `INVALID` for a bad key or a released handle; `UNAVAILABLE` on storage failure.
     public func ttl(_ key: String) throws(StoreError) -> Int64 {
+        let millis = try ttlMillis(key)
+        return millis < 0 ? millis : (millis + 999) / 1000
+    }
+
+    /// Milliseconds until `key` expires: `-1` if it never does, `-2` if it is absent.
+    /// - Throws: `INVALID` for a bad key or a released handle; `UNAVAILABLE` on storage failure.
+    public func ttlMillis(_ key: String) throws(StoreError) -> Int64 {
         try checkKey(key)
         let now = node.wallClock.nowMillis()
         guard let register = try readRegister(key), case .live(_, let expiresAt) = register.visibility(at: now) else {
             return -2
         }
         guard let expiresAt else { return -1 }
-        return (expiresAt - now + 999) / 1000
+        return expiresAt - now
     }
 
     /// The values of `keys` in the same order, nil for each absent key.

@@ -30,10 +30,24 @@ extension Store {
         }
         try checkKey(key)
         let encoded = try encode(value)
-        let ttlMillis = try Self.checkTTL(options.ttl, allowZero: true)
+        let expiry = try Self.expiry(of: options)
         let storeID = self.storeID
         let register = try await node.localWrite { context throws(StoreError) in
-            let register = Self.valueRegister(encoded, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
+            let stamp = try context.freshStamp()
+            let expiresAt: Int64?
+            switch expiry {
+            case .never: expiresAt = nil
+            case .after(let millis): expiresAt = Int64(stamp.hlc.physicalMillis) + millis
+            case .at(let instant): expiresAt = instant
+            case .kept:
+                let current = try context.register(storeID, key)
+                if let current, case .live(_, let kept) = current.visibility(at: context.nowMillis()) {
+                    expiresAt = kept
+                } else {
+                    expiresAt = nil
+                }
+            }
+            let register = Register(stamp: stamp, content: .value(encoded), expiresAt: expiresAt)
             try context.mergeFresh(register, store: storeID, key: key)
             return register
         }
@@ -87,20 +101,69 @@ extension Store {
     /// - Throws: `INVALID` for a bad key or ttl; `UNAVAILABLE` if storage failed.
     @discardableResult
     public func expire(_ key: String, ttl: Int64) async throws(StoreError) -> Bool {
+        guard let ttlMillis = try Self.checkTTL(ttl, allowZero: false) else { return false }
+        return try await rewrite(key) { stamp, _ in .expiresAt(Int64(stamp.hlc.physicalMillis) + ttlMillis) }
+    }
+
+    /// Sets a new expiry on a live key, in milliseconds: Redis's `PEXPIRE`.
+    /// - Parameter ttlMillis: milliseconds from now; must be positive.
+    /// - Returns: false if the key is absent.
+    /// - Throws: `INVALID` for a bad key or ttl; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func expire(_ key: String, ttlMillis: Int64) async throws(StoreError) -> Bool {
+        guard let millis = try Self.checkTTLMillis(ttlMillis, allowZero: false) else { return false }
+        return try await rewrite(key) { stamp, _ in .expiresAt(Int64(stamp.hlc.physicalMillis) + millis) }
+    }
+
+    /// Sets the instant a live key expires: Redis's `PEXPIREAT`. An instant already past
+    /// expires the key at once (it reads as absent, as after a delete).
+    /// - Parameter unixMillis: the instant, in Unix milliseconds; must be positive.
+    /// - Returns: false if the key is absent.
+    /// - Throws: `INVALID` for a bad key or instant; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func expire(_ key: String, atMillis unixMillis: Int64) async throws(StoreError) -> Bool {
+        let instant = try Self.checkInstant(unixMillis)
+        return try await rewrite(key) { _, _ in .expiresAt(instant) }
+    }
+
+    /// Removes the expiry of a live key: a new write of its current value without one.
+    /// - Returns: true if the key had an expiry; false if it is absent or never expired.
+    /// - Throws: `INVALID` for a bad key; `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func persist(_ key: String) async throws(StoreError) -> Bool {
+        try await rewrite(key) { _, expiresAt in expiresAt == nil ? .leave : .expiresAt(nil) }
+    }
+
+    /// What ``rewrite(_:expiry:)`` does to a live key.
+    private enum Rewrite {
+        /// Write its value again, expiring at this instant (nil: never).
+        case expiresAt(Int64?)
+        /// Leave it as it is.
+        case leave
+    }
+
+    /// Writes the current value of a live `key` again with the expiry `expiry` gives from the
+    /// write's stamp and the key's expiry now.
+    /// - Returns: whether the key was rewritten.
+    private func rewrite(_ key: String, expiry: @escaping @Sendable (Stamp, Int64?) -> Rewrite)
+        async throws(StoreError) -> Bool
+    {
         try checkKey(key)
-        let ttlMillis = try Self.checkTTL(ttl, allowZero: false)
         let storeID = self.storeID
         return try await node.localWrite { context throws(StoreError) in
             guard let current = try context.register(storeID, key),
-                case .live(let value, _) = current.visibility(at: context.nowMillis())
+                case .live(let value, let expiresAt) = current.visibility(at: context.nowMillis())
             else { return false }
-            let register = Self.valueRegister(value, stamp: try context.freshStamp(), ttlMillis: ttlMillis)
-            try context.mergeFresh(register, store: storeID, key: key)
+            let stamp = try context.freshStamp()
+            guard case .expiresAt(let newExpiry) = expiry(stamp, expiresAt) else { return false }
+            try context.mergeFresh(
+                Register(stamp: stamp, content: .value(value), expiresAt: newExpiry), store: storeID, key: key)
             return true
         }
     }
 
-    /// Adds `amount` to the integer at `key`; a missing key counts from 0. Concurrent increments
+    /// Adds `amount` to the integer at `key`; a missing key counts from 0, and a string holding a
+    /// canonical decimal 64-bit integer (`"10"`) counts from that integer, as in Redis. Concurrent increments
     /// on different peers are never lost: each peer counts in its own slot of the key's counter.
     /// - Returns: the new value.
     /// - Throws: `INVALID` if the value is not an integer or the result overflows 64 bits;
@@ -118,7 +181,7 @@ extension Store {
                 let (register, value) = base.incremented(
                     by: amount, origin: stamp.origin, hlc: stamp.hlc, nowMillis: now)
             else {
-                if case .live(let value, _) = base.visibility(at: now), value.integerValue == nil {
+                if case .live(let value, _) = base.visibility(at: now), value.counterBase == nil {
                     throw .invalid("the value of \(key) is not an integer")
                 }
                 throw .invalid("incrementing \(key) by \(amount) overflows a 64-bit integer")
@@ -147,6 +210,27 @@ extension Store {
             try context.clear(store: storeID, at: try context.freshStamp())
         }
         return true
+    }
+
+    /// How a write expires, from its ``PutOptions``.
+    enum Expiry: Sendable, Hashable {
+        case never
+        case after(millis: Int64)
+        case at(Int64)
+        case kept
+    }
+
+    /// The expiry `options` ask for.
+    /// - Throws: `INVALID` if more than one way of expiring is given, or a bad one.
+    static func expiry(of options: PutOptions) throws(StoreError) -> Expiry {
+        let given = [options.ttl != 0, options.ttlMillis != 0, options.expiresAt != nil, options.keepTTL]
+        guard given.count(where: { $0 }) <= 1 else {
+            throw .invalid("give at most one of ttl, ttl_ms, expires_at and keep_ttl")
+        }
+        if let seconds = try checkTTL(options.ttl, allowZero: true) { return .after(millis: seconds) }
+        if let millis = try checkTTLMillis(options.ttlMillis, allowZero: true) { return .after(millis: millis) }
+        if let instant = options.expiresAt { return .at(try checkInstant(instant)) }
+        return options.keepTTL ? .kept : .never
     }
 
     static func valueRegister(_ value: EncodedValue, stamp: Stamp, ttlMillis: Int64?) -> Register {

@@ -79,6 +79,27 @@ public final class Store: Sendable {
         return ttl == 0 ? nil : ttl * 1000
     }
 
+    /// The longest ttl, in milliseconds: 100 years.
+    static let maxTTLMillis: Int64 = 100 * 365 * 86_400_000
+
+    static func checkTTLMillis(_ ttlMillis: Int64, allowZero: Bool) throws(StoreError) -> Int64? {
+        if ttlMillis < 0 || (!allowZero && ttlMillis == 0) {
+            throw .invalid(
+                allowZero
+                    ? "ttl_ms must not be negative (0 means no expiry)" : "the ttl in milliseconds must be positive")
+        }
+        guard ttlMillis <= maxTTLMillis else { throw .invalid("the ttl must be at most 100 years") }
+        return ttlMillis == 0 ? nil : ttlMillis
+    }
+
+    /// An expiry instant in Unix milliseconds: positive, and before the year 10000.
+    static func checkInstant(_ unixMillis: Int64) throws(StoreError) -> Int64 {
+        guard unixMillis > 0, unixMillis <= 253_402_300_799_999 else {
+            throw .invalid("the expiry instant must be a positive Unix time in milliseconds before the year 10000")
+        }
+        return unixMillis
+    }
+
     /// Decodes a stored value for a caller.
     func decode(_ value: EncodedValue) throws(StoreError) -> JSONValue {
         do {

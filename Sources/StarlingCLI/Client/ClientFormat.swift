@@ -25,11 +25,11 @@ enum ClientFormat {
     }
 
     /// The answer of `ttl`: `42 s`, `no expiry (-1)` or `missing (-2)`.
-    static func ttl(_ seconds: Int64) -> String {
-        switch seconds {
+    static func ttl(_ amount: Int64, unit: String = "s") -> String {
+        switch amount {
         case -1: "no expiry (-1)"
         case -2: "missing (-2)"
-        default: "\(seconds) s"
+        default: "\(amount) \(unit)"
         }
     }
 
@@ -39,8 +39,8 @@ enum ClientFormat {
     }
 
     /// The answer of `expire`.
-    static func expired(_ ok: Bool, key: String, ttl: Int64) -> String {
-        ok ? "\(key) expires in \(ttl) s" : "\(key) is missing; nothing changed"
+    static func expired(_ ok: Bool, key: String, ttl: Int64, unit: String = "s") -> String {
+        ok ? "\(key) expires in \(ttl) \(unit)" : "\(key) is missing; nothing changed"
     }
 
     /// A page of `list`: a KEY, VALUE, EXPIRES_AT table, then how to get the next page.

@@ -100,19 +100,20 @@ struct TTLCommand: ClientCommand {
         commandName: "ttl",
         abstract: "Print the seconds a key has left to live.",
         discussion: """
-            --json prints the number of seconds, -1 for a key without expiry and -2 for a \
-            missing key.
+            --json prints the number of seconds (rounded up; milliseconds with --ms), -1 for a \
+            key without expiry and -2 for a missing key.
 
             Examples:
               starling ttl session:abc
-              starling ttl session:abc --json
+              starling ttl session:abc --ms --json
             """)
 
     @Argument(help: "The key.") var key: String
+    @Flag(help: "Print milliseconds instead of seconds.") var ms = false
     @OptionGroup var connection: ConnectionOptions
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
-        let seconds = try await client.ttl(key)
-        return CommandResult(json: .integer(seconds), text: ClientFormat.ttl(seconds))
+        let amount = ms ? try await client.ttlMillis(key) : try await client.ttl(key)
+        return CommandResult(json: .integer(amount), text: ClientFormat.ttl(amount, unit: ms ? "ms" : "s"))
     }
 }

@@ -16,16 +16,21 @@ struct SetCommand: ClientCommand {
               starling set greeting hello
               starling set user:42 '{"name":"Ada","admin":true}'
               starling set session:abc token-1 --ttl 3600
+              starling set lock:job token-2 --ttl-ms 1500
               starling set version '"42"'      # the string "42", not the number
             """)
 
     @Argument(help: "The key.") var key: String
     @Argument(help: "The value: JSON, or else a string.") var value: String
     @Option(help: "Seconds until the key expires; 0 for never.") var ttl: Int64 = 0
+    @Option(help: "Milliseconds until the key expires; 0 for never.") var ttlMs: Int64 = 0
+    @Flag(help: "Keep the key's current expiry.") var keepTtl = false
     @OptionGroup var connection: ConnectionOptions
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
-        CommandResult(json: .bool(try await client.set(key, ValueArgument.value(value), ttl: ttl)), text: "OK")
+        let options = PutOptions(ttl: ttl, ttlMillis: ttlMs, keepTTL: keepTtl)
+        _ = try await client.put(key, ValueArgument.value(value), options)
+        return CommandResult(json: .bool(true), text: "OK")
     }
 }
 
@@ -47,12 +52,17 @@ struct PutCommand: ClientCommand {
     @Argument(help: "The key.") var key: String
     @Argument(help: "The value: JSON, or else a string.") var value: String
     @Option(help: "Seconds until the key expires; 0 for never.") var ttl: Int64 = 0
+    @Option(help: "Milliseconds until the key expires; 0 for never.") var ttlMs: Int64 = 0
+    @Option(help: "When the key expires, in Unix milliseconds.") var expiresAt: Int64?
+    @Flag(help: "Keep the key's current expiry.") var keepTtl = false
     @Flag(help: "Write only if the key is absent (refused by this backend).") var onlyIfAbsent = false
     @Option(help: "Write only if the key has this version (refused by this backend).") var ifVersion: String?
     @OptionGroup var connection: ConnectionOptions
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
-        let options = PutOptions(ttl: ttl, onlyIfAbsent: onlyIfAbsent, ifVersion: ifVersion)
+        let options = PutOptions(
+            ttl: ttl, ttlMillis: ttlMs, expiresAt: expiresAt, keepTTL: keepTtl, onlyIfAbsent: onlyIfAbsent,
+            ifVersion: ifVersion)
         let entry = try await client.put(key, ValueArgument.value(value), options)
         return CommandResult(json: entry.json, text: ClientFormat.entry(entry))
     }
@@ -111,21 +121,46 @@ struct ExpireCommand: ClientCommand {
         commandName: "expire",
         abstract: "Give a key a new time to live, in seconds.",
         discussion: """
-            S must be positive. A missing key is not an error: nothing changes (--json prints \
-            false).
+            S must be positive (milliseconds with --ms). A missing key is not an error: nothing \
+            changes (--json prints false).
 
             Examples:
               starling expire session:abc 60
+              starling expire session:abc 1500 --ms
               starling expire session:abc 60 --json
             """)
 
     @Argument(help: "The key.") var key: String
-    @Argument(help: "Seconds from now until the key expires.") var seconds: Int64
+    @Argument(help: "Seconds (milliseconds with --ms) from now until the key expires.") var amount: Int64
+    @Flag(help: "The time to live is in milliseconds.") var ms = false
     @OptionGroup var connection: ConnectionOptions
 
     func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
-        let ok = try await client.expire(key, ttl: seconds)
-        return CommandResult(json: .bool(ok), text: ClientFormat.expired(ok, key: key, ttl: seconds))
+        let ok = ms ? try await client.expire(key, ttlMillis: amount) : try await client.expire(key, ttl: amount)
+        return CommandResult(
+            json: .bool(ok), text: ClientFormat.expired(ok, key: key, ttl: amount, unit: ms ? "ms" : "s"))
+    }
+}
+
+/// `starling persist KEY`.
+struct PersistCommand: ClientCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persist",
+        abstract: "Remove a key's expiry, so it never expires.",
+        discussion: """
+            Prints OK if the key had an expiry, else says why nothing changed (--json prints \
+            true or false).
+
+            Examples:
+              starling persist session:abc
+            """)
+
+    @Argument(help: "The key.") var key: String
+    @OptionGroup var connection: ConnectionOptions
+
+    func perform(_ client: StarlingClient) async throws(StoreError) -> CommandResult {
+        let ok = try await client.persist(key)
+        return CommandResult(json: .bool(ok), text: ok ? "OK" : "\(key) is missing or has no expiry; nothing changed")
     }
 }
 

@@ -11,7 +11,8 @@ struct ClusterUp: AsyncParsableCommand {
         abstract: "Start N local peers on loopback and stop them together on Ctrl-C.",
         discussion: """
             Peer i (from 1) keeps its data in DATA-ROOT/peer-i, serves HTTP on \
-            127.0.0.1:(HTTP-PORT + i - 1) and gossips on 127.0.0.1:(GOSSIP-PORT + i - 1); every \
+            127.0.0.1:(HTTP-PORT + i - 1), the Redis protocol on 127.0.0.1:(RESP-PORT + i - 1) \
+            and gossips on 127.0.0.1:(GOSSIP-PORT + i - 1); every \
             peer after the first joins the first, gossip sealed with the key in DATA-ROOT/cluster.key \
             (written on first use). Each peer's output goes to DATA-ROOT/peer-i.log. \
             Running it again on the same DATA-ROOT restarts the same peers with their data. On \
@@ -34,6 +35,9 @@ struct ClusterUp: AsyncParsableCommand {
     @Option(help: "The HTTP port of the first peer; the others count up from it.")
     var httpPort = 7070
 
+    @Option(help: "The Redis protocol port of the first peer; the others count up from it.")
+    var respPort = 7379
+
     @Option(help: "The UDP gossip port of the first peer; the others count up from it.")
     var gossipPort = 7946
 
@@ -42,7 +46,7 @@ struct ClusterUp: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...32).contains(count) else { throw ValidationError("N must be from 1 to 32, not \(count)") }
-        for (name, port) in [("--http-port", httpPort), ("--gossip-port", gossipPort)]
+        for (name, port) in [("--http-port", httpPort), ("--resp-port", respPort), ("--gossip-port", gossipPort)]
         where !(1...(65_535 - count + 1)).contains(port) {
             throw ValidationError("\(name) leaves no room for \(count) ports from \(port)")
         }
@@ -52,7 +56,8 @@ struct ClusterUp: AsyncParsableCommand {
     func serveArguments(peer index: Int) -> [String] {
         var arguments = [
             "serve", "--data-dir", "\(dataRoot)/peer-\(index + 1)",
-            "--http", "127.0.0.1:\(httpPort + index)", "--gossip", "127.0.0.1:\(gossipPort + index)",
+            "--http", "127.0.0.1:\(httpPort + index)", "--resp", "127.0.0.1:\(respPort + index)",
+            "--gossip", "127.0.0.1:\(gossipPort + index)",
         ]
         if index > 0 { arguments += ["--join", "127.0.0.1:\(gossipPort)"] }
         arguments += ["--cluster-key-file", keyFile]
@@ -84,11 +89,12 @@ struct ClusterUp: AsyncParsableCommand {
             throw CleanExit.message("error: UNAVAILABLE: \(error)")
         }
         LineOutput.emit("\(count) peers running; Ctrl-C stops them all")
-        LineOutput.emit("peer  http                   gossip           data")
+        LineOutput.emit("peer  http                   resp             gossip           data")
         for index in 0..<count {
             LineOutput.emit(
                 "\(index + 1)".padding(toLength: 6, withPad: " ", startingAt: 0)
                     + "http://127.0.0.1:\(httpPort + index)".padding(toLength: 23, withPad: " ", startingAt: 0)
+                    + "127.0.0.1:\(respPort + index)".padding(toLength: 17, withPad: " ", startingAt: 0)
                     + "127.0.0.1:\(gossipPort + index)".padding(toLength: 17, withPad: " ", startingAt: 0)
                     + "\(dataRoot)/peer-\(index + 1)")
         }
@@ -96,6 +102,8 @@ struct ClusterUp: AsyncParsableCommand {
             LineOutput.emit(
                 "try: starling set greeting hello --endpoint http://127.0.0.1:\(httpPort) && "
                     + "starling get greeting --endpoint http://127.0.0.1:\(httpPort + 1)")
+            LineOutput.emit(
+                "or:  redis-cli -p \(respPort) set greeting hello && redis-cli -p \(respPort + 1) get greeting")
         }
         for await event in events {
             switch event {

@@ -6,6 +6,7 @@ import Prometheus
 import Starling
 import StarlingCore
 import StarlingHTTP
+import StarlingRESP
 import UnixSignals
 
 /// `starling serve`: runs a peer on a data directory until SIGINT or SIGTERM.
@@ -62,6 +63,14 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: ArgumentHelp(ServeSetting.help("allow_remote_http")))
     var allowRemoteHttp: Bool?
+
+    @Option(help: ArgumentHelp(ServeSetting.help("resp"), valueName: "host:port|off"))
+    var resp: String?
+
+    @Option(
+        name: .customLong("resp-database"),
+        help: ArgumentHelp(ServeSetting.help("resp_databases"), valueName: "store"))
+    var respDatabases: [String] = []
 
     @Option(help: ArgumentHelp(ServeSetting.help("gossip"), valueName: "host:port"))
     var gossip: String?
@@ -151,7 +160,7 @@ struct Serve: AsyncParsableCommand {
     func givenFlags() -> [String: SettingValue] {
         let texts: [(String, String?)] = [
             ("config", config), ("data_dir", dataDir), ("durability", durability), ("http", http),
-            ("gossip", gossip), ("advertise", advertise), ("cluster_key_file", clusterKeyFile),
+            ("resp", resp), ("gossip", gossip), ("advertise", advertise), ("cluster_key_file", clusterKeyFile),
             ("max_datagram", maxDatagram), ("max_key_bytes", maxKeyBytes), ("max_value_bytes", maxValueBytes),
             ("max_clock_offset", maxClockOffset), ("max_body_bytes", maxBodyBytes),
             ("max_connections", maxConnections), ("max_watchers", maxWatchers), ("header_timeout", headerTimeout),
@@ -166,6 +175,7 @@ struct Serve: AsyncParsableCommand {
         for case (let name, let text?) in texts { flags[name] = .unparsed(text) }
         if !stores.isEmpty { flags["stores"] = .list(stores) }
         if !seeds.isEmpty { flags["join"] = .list(seeds) }
+        if !respDatabases.isEmpty { flags["resp_databases"] = .list(respDatabases) }
         if let allowRemoteHttp { flags["allow_remote_http"] = .boolean(allowRemoteHttp) }
         if let allowInsecureGossip { flags["allow_insecure_gossip"] = .boolean(allowInsecureGossip) }
         if let checkOnOpen { flags["check_on_open"] = .boolean(checkOnOpen) }
@@ -219,6 +229,9 @@ struct Serve: AsyncParsableCommand {
         server.replication = configuration.replicationSettings
         server.httpHost = configuration.http.host
         server.httpPort = Int(configuration.http.port)
+        server.resp = configuration.resp.map { (host: $0.host, port: Int($0.port)) }
+        server.respSettings.databases = configuration.respDatabases
+        server.respSettings.policy = configuration.policy
         server.api.maxBodyBytes = configuration.maxBodyBytes
         server.maxConnections = configuration.maxConnections
         server.api.maxWatchers = configuration.maxWatchers
@@ -242,6 +255,7 @@ struct Serve: AsyncParsableCommand {
         LineOutput.emit(
             "starling node \(peer.node.id) serving \(stores) from \(configuration.dataDir); "
                 + "gossip on \(peer.replication.boundAddress); HTTP on \(configuration.http.host):\(peer.httpPort); "
+                + (peer.respPort.map { "RESP on \(configuration.resp?.host ?? ""):\($0); " } ?? "")
                 + "Ctrl-C to stop")
         do {
             try await peer.waitUntilStopped()

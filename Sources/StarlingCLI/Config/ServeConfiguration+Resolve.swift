@@ -1,4 +1,5 @@
 import Starling
+import StarlingAccess
 import StarlingCore
 import StarlingHTTP
 
@@ -176,6 +177,18 @@ extension ServeConfiguration {
                     + "set allow_remote_http (--allow-remote-http or STARLING_ALLOW_REMOTE_HTTP=true) to serve "
                     + "it to anyone who can reach it")
         }
+        if let resp, policy == nil, !allowRemoteHTTP, !Self.isLoopback(resp.host) {
+            throw problem(
+                "resp",
+                "\(resp) is not a loopback address and no access policy is configured; set policy_file, or "
+                    + "set allow_remote_http (--allow-remote-http or STARLING_ALLOW_REMOTE_HTTP=true) to serve "
+                    + "it to anyone who can reach it")
+        }
+        for id in respDatabases where id != "default" && !stores.contains(id) {
+            throw problem(
+                "resp_databases", "names the store \"\(id)\", which is not hosted; add it to stores (--store)")
+        }
+        guard !respDatabases.isEmpty else { throw problem("resp_databases", "must name at least one store") }
         if let risk = insecureGossipRisk, !allowInsecureGossip {
             let setting = policy != nil && Self.isLoopback(gossip.host) ? "policy_file" : "gossip"
             throw problem(

@@ -1,5 +1,6 @@
 import Logging
 import Starling
+import StarlingAccess
 import StarlingCore
 import StarlingHTTP
 
@@ -17,6 +18,10 @@ struct ServeConfiguration {
     var reinitialize = Node.Settings.Storage().reinitialize
     var http = PeerAddress(host: "127.0.0.1", port: 7070)
     var allowRemoteHTTP = false
+    /// The Redis protocol listener; nil: off.
+    var resp: PeerAddress? = PeerAddress(host: "127.0.0.1", port: 7379)
+    /// The stores `SELECT` reaches, by index.
+    var respDatabases = ["default"]
     var gossip = ReplicationEngine.Settings().bind
     var advertise: PeerAddress?
     var join: [PeerAddress] = []

@@ -29,6 +29,14 @@ extension ServeSetting {
                 doc: "Let `http` bind a non-loopback address without an access policy: anyone who can reach "
                     + "it can read and write every store."),
             ServeSetting(
+                "resp", \.resp, .addressOrOff,
+                doc: "TCP address of the Redis protocol (RESP2/RESP3), or `off`; a non-loopback host needs "
+                    + "`policy_file` or `allow_remote_http`."),
+            ServeSetting(
+                "resp_databases", \.respDatabases, .textList, flag: "--resp-database",
+                doc: "The stores Redis's `SELECT` reaches, by index: the first is database 0. List the same "
+                    + "stores in the same order on every peer."),
+            ServeSetting(
                 "gossip", \.gossip, .address,
                 doc: "UDP address replication and membership gossip bind to; a non-loopback host needs "
                     + "`cluster_key_file` (or `allow_insecure_gossip`)."),

@@ -87,6 +87,22 @@ extension SettingType where Value == PeerAddress {
     }
 }
 
+extension SettingType where Value == PeerAddress? {
+    /// A listener's address, or `off` (nil) for no listener.
+    static var addressOrOff: Self {
+        Self(
+            name: "HOST:PORT|off",
+            parse: { raw throws(SettingProblem) in
+                let text = try raw.text(expected: "HOST:PORT or off").trimmingWhitespace
+                if text.lowercased() == "off" { return nil }
+                guard let address = PeerAddress(parsing: text) else {
+                    throw SettingProblem("must be HOST:PORT or off, not \(raw.shown)")
+                }
+                return address
+            }, toml: { tomlString($0?.description ?? "off") })
+    }
+}
+
 extension SettingType where Value == [String] {
     /// A list of non-empty texts: a TOML array, a repeated flag, or comma-separated in the
     /// environment (an empty variable is the empty list).

@@ -47,14 +47,14 @@ extension Register {
     /// What a read at `nowMillis` sees.
     ///
     /// A live base shows its value, plus the increments made while it lived if it is an
-    /// integer. A dead base is absent unless increments were made after it died: then the key
+    /// integer or a decimal string (``EncodedValue/counterBase``): then it shows the sum, an integer. A dead base is absent unless increments were made after it died: then the key
     /// is a counter counting from zero, with no expiry.
     public func visibility(at nowMillis: Int64) -> Visibility {
         let state = baseState(at: nowMillis)
         let counted = countedIncrements(state)
         switch (state, content) {
         case (.live, .value(let base)):
-            guard counted.any, let baseInteger = base.integerValue else {
+            guard counted.any, let baseInteger = base.counterBase else {
                 return .live(base, expiresAt: expiresAt)
             }
             return .live(
@@ -75,7 +75,7 @@ extension Register {
         let state = baseState(at: nowMillis)
         var base: Int64 = 0
         if state == .live {
-            guard case .value(let encoded) = content, let integer = encoded.integerValue else { return nil }
+            guard case .value(let encoded) = content, let integer = encoded.counterBase else { return nil }
             base = integer
         }
         let afterExpiry = state == .expired

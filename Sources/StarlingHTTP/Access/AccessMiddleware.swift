@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Starling
+import StarlingAccess
 
 /// Enforces an ``AccessPolicy`` before any route runs: 401 `UNAUTHENTICATED` (with
 /// `WWW-Authenticate: Bearer`) without a known bearer token, 403 `PERMISSION_DENIED` when the

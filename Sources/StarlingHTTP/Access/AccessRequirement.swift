@@ -1,5 +1,6 @@
 import Hummingbird
 import Starling
+import StarlingAccess
 
 /// What a request needs from the access policy, decided from its method and path alone
 /// (APIContract.md, "Access control"). Pure: the mapping of every route of ``HTTPAPI`` to an action.
@@ -63,7 +64,7 @@ enum AccessRequirement: Sendable, Hashable {
         case (.get, "entries"), (.get, "keys"), (.get, "watch"): return .action(.keyList, .someKey(store: store))
         case (.get, "ttl"):
             return .action(.keyList, ttlKey.map { .key(store: store, key: $0) } ?? .someKey(store: store))
-        case (.post, "expire"), (.post, "incr"), (.post, "decr"), (.post, "mset"):
+        case (.post, "expire"), (.post, "persist"), (.post, "incr"), (.post, "decr"), (.post, "mset"):
             return .action(.keySet, .someKey(store: store))
         case (.post, "mget"): return .action(.keyGet, .someKey(store: store))
         case (.post, "clear"): return .action(.keyDelete, .everyKey(store: store))

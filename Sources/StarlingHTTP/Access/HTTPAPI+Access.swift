@@ -1,5 +1,6 @@
 import Hummingbird
 import Starling
+import StarlingAccess
 import StarlingCore
 
 extension HTTPAPI {

@@ -2,6 +2,7 @@ import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import Starling
+public import StarlingRESP
 import Synchronization
 public import UnixSignals
 
@@ -27,6 +28,12 @@ public final class StarlingServer: Sendable {
         public var httpHost = "127.0.0.1"
         /// The HTTP port; 0 lets the system choose. Default 7070.
         public var httpPort = 7070
+        /// The Redis protocol listener's host and port (0 lets the system choose); nil for none.
+        /// Default nil: an embedding application opts in (`starling serve` listens on
+        /// `127.0.0.1:7379` unless told otherwise).
+        public var resp: (host: String, port: Int)?
+        /// The Redis protocol's databases, access policy and limits.
+        public var respSettings = RESPSettings()
         /// Settings of the HTTP API (body limit, timeouts, watchers, access policy, metrics).
         public var api = HTTPAPI.Settings()
         /// The most TCP connections open at once; a new one past it is closed at once while the
@@ -49,6 +56,8 @@ public final class StarlingServer: Sendable {
     public let replication: UDPReplication
     /// The bound HTTP port (the real one when configured as 0).
     public let httpPort: Int
+    /// The bound Redis protocol port, or nil when RESP is off.
+    public let respPort: Int?
     /// The connection budget of the server's listeners.
     package let connections: ConnectionLimiter
     private let group: ServiceGroup
@@ -56,12 +65,13 @@ public final class StarlingServer: Sendable {
     private let running: Task<Void, any Error>
 
     private init(
-        node: Node, replication: UDPReplication, httpPort: Int, connections: ConnectionLimiter,
+        node: Node, replication: UDPReplication, httpPort: Int, respPort: Int?, connections: ConnectionLimiter,
         group: ServiceGroup, running: Task<Void, any Error>
     ) {
         self.node = node
         self.replication = replication
         self.httpPort = httpPort
+        self.respPort = respPort
         self.connections = connections
         self.group = group
         self.running = running
@@ -88,6 +98,21 @@ public final class StarlingServer: Sendable {
             metadata: [
                 "descriptor_limit": "\(ConnectionLimiter.currentDescriptorLimit().map(String.init) ?? "unlimited")"
             ])
+        var resp: RESPServer?
+        if let address = configuration.resp {
+            var settings = configuration.respSettings
+            settings.limits.maxBulkBytes = max(
+                configuration.node.limits.maxValueBytes, configuration.node.limits.maxKeyBytes)
+            do {
+                resp = try await RESPServer.bind(
+                    host: address.host, port: address.port, node: node, replication: replication.engine,
+                    settings: settings, connections: connections, logger: logger)
+            } catch {
+                await replication.stop()
+                await node.close()
+                throw error
+            }
+        }
         let (listening, listeningSink) = AsyncStream<Int?>.makeStream()
         let http = Application(
             router: api.buildRouter(),
@@ -104,7 +129,9 @@ public final class StarlingServer: Sendable {
             node.backpressure.configure(maxBacklog: nil, maxWait: .zero)
             onShutdown?()
         }
-        let services: [any Service] = [ReplicationService(running: replication), http, notice]
+        var services: [any Service] = [ReplicationService(running: replication), http]
+        if let resp { services.append(resp) }
+        services.append(notice)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: configuration.shutdownSignals, logger: logger))
@@ -120,7 +147,7 @@ public final class StarlingServer: Sendable {
         }
         for await port in listening {
             return StarlingServer(
-                node: node, replication: replication, httpPort: port ?? configuration.httpPort,
+                node: node, replication: replication, httpPort: port ?? configuration.httpPort, respPort: resp?.port,
                 connections: connections, group: group, running: running)
         }
         // Cancelled while starting: nothing else would ever stop the group.
