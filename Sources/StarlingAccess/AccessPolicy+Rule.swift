@@ -9,7 +9,7 @@ extension AccessPolicy {
         case storeInfo = "store.info"
         /// Read values: `get`, `entry`, `mget`.
         case keyGet = "store.key.get"
-        /// Write values: `put`/`set`, `mset`, `expire`, `incr`, `decr`.
+        /// Write values: `put`/`set`, `mset`, `expire`, `persist`, `incr`, `decr`.
         case keySet = "store.key.set"
         /// Delete keys: `delete`, and `clear` with a rule whose key glob matches every key.
         case keyDelete = "store.key.delete"

@@ -68,6 +68,9 @@ struct BenchCompare: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON instead of a table.")
     var json = false
 
+    @Option(help: "Also write the report as JSON to this file (for tools/bench-compare's RESP phase).")
+    var jsonFile: String?
+
     var concurrencyList: [Int] { concurrencies.isEmpty ? [16, 64] : concurrencies }
 
     func validate() throws {
@@ -125,6 +128,13 @@ struct BenchCompare: AsyncParsableCommand {
         defer { BenchWorkDirectory.finish(directory, keep: false) }
         let report = try await session.run()
         print(json ? try report.json() : report.table())
+        if let jsonFile {
+            do {
+                try Data(try report.json().utf8).write(to: URL(fileURLWithPath: jsonFile))
+            } catch {
+                throw BenchFailure("cannot write \(jsonFile): \(error.localizedDescription)")
+            }
+        }
     }
 
     private func session(directory: String) throws -> CompareSession {

@@ -8,11 +8,20 @@ struct RESPCommandTable: Sendable {
     let lastKey: Int
     let step: Int
 
+    /// The entry Redis 7 writes: the six classic fields, then ACL categories, tips, key
+    /// specifications and subcommands (empty here), which RESP3 clients read.
     var reply: RESPReply {
         .array([
             .bulk(name), .integer(Int64(arity)), .array(flags.map { .simple($0) }), .integer(Int64(firstKey)),
-            .integer(Int64(lastKey)), .integer(Int64(step)),
+            .integer(Int64(lastKey)), .integer(Int64(step)), .array([]), .array([]), .array([]), .array([]),
         ])
+    }
+
+    /// The keys of `arguments` (the command's name first), by the entry's key positions.
+    func keys<Element>(of arguments: [Element]) -> [Element] {
+        guard firstKey > 0, firstKey < arguments.count else { return [] }
+        let last = lastKey < 0 ? arguments.count + lastKey : min(lastKey, arguments.count - 1)
+        return Array(stride(from: firstKey, through: last, by: max(step, 1)).map { arguments[$0] })
     }
 
     private init(

@@ -22,6 +22,9 @@ struct RESPSession {
     /// `CLIENT SETNAME`.
     var clientName: String?
     var cursors = ScanCursors()
+    /// Set by a (refused) `MULTI`: the commands a client queues after it are refused too, so
+    /// nothing of a transaction runs, until `EXEC` or `DISCARD` ends it.
+    var inRefusedTransaction = false
     private var stores: [Int: Store] = [:]
 
     init(shared: RESPShared, id: Int64) {
@@ -42,6 +45,17 @@ struct RESPSession {
             if name == "QUIT" { return (.ok, .close) }
             if shared.settings.policy != nil, token == nil, !Self.openCommands.contains(name) {
                 throw .noAuth
+            }
+            if inRefusedTransaction {
+                if name == "EXEC" || name == "DISCARD" {
+                    inRefusedTransaction = false
+                    throw RESPFailure("EXECABORT Transaction discarded: \(RESPFailure.conditional("MULTI").message)")
+                }
+                throw RESPFailure.conditional("a command inside MULTI")
+            }
+            if name == "MULTI" {
+                inRefusedTransaction = true
+                throw RESPFailure.conditional("MULTI")
             }
             return (try await run(name, command.arguments), .goOn)
         } catch {
@@ -158,13 +172,15 @@ struct RESPSession {
             return .ok
         case "HELLO": return try hello(args)
         case "CLIENT": return try client(args)
-        case "COMMAND": return command(args)
+        case "COMMAND": return try command(args)
         case "INFO": return try await info(args)
         case "CONFIG":
-            // Clients (redis-benchmark) read settings at start; Starling has none of Redis's.
-            try arity(args, 2...)
+            // Clients (redis-benchmark) read `save` and `appendonly` at start; Starling has none of
+            // Redis's settings, so each name asked for (not a pattern) reads as empty.
+            try arity(args, 3...)
             guard text(args[1]).uppercased() == "GET" else { throw RESPFailure("ERR CONFIG is read-only in Starling") }
-            return .map([])
+            let names = args.dropFirst(2).map { text($0) }.filter { !$0.contains { "*?[".contains($0) } }
+            return .map(names.map { (.bulk($0), .bulk("")) })
         case "FLUSHALL": throw RESPFailure("ERR FLUSHALL is not supported: use FLUSHDB on each database")
         default:
             if Self.conditionalCommands.contains(name) { throw .conditional(name) }
@@ -389,19 +405,26 @@ struct RESPSession {
         }
     }
 
-    /// `COMMAND`, `COMMAND COUNT`, `COMMAND INFO …` and `COMMAND DOCS` (empty: no docs), enough for
-    /// `redis-cli` and client libraries to start.
-    private func command(_ args: [ByteBuffer]) -> RESPReply {
-        let sub = args.count > 1 ? text(args[1]).uppercased() : ""
-        switch sub {
+    /// `COMMAND`, `COMMAND COUNT`, `COMMAND INFO …`, `COMMAND GETKEYS …`, `COMMAND LIST` and
+    /// `COMMAND DOCS` (empty: no docs), enough for `redis-cli` and client libraries.
+    private func command(_ args: [ByteBuffer]) throws(RESPFailure) -> RESPReply {
+        func entry(_ name: ByteBuffer) -> RESPCommandTable? {
+            RESPCommandTable.all.first { $0.name == text(name).lowercased() }
+        }
+        guard args.count > 1 else { return .array(RESPCommandTable.all.map(\.reply)) }
+        switch text(args[1]).uppercased() {
         case "COUNT": return .integer(Int64(RESPCommandTable.all.count))
         case "DOCS": return .map([])
-        case "INFO":
-            return .array(
-                args.dropFirst(2).map { name in
-                    RESPCommandTable.all.first { $0.name == text(name).lowercased() }.map(\.reply) ?? .null
-                })
-        default: return .array(RESPCommandTable.all.map(\.reply))
+        case "LIST": return .array(RESPCommandTable.all.map { .bulk($0.name) })
+        case "INFO": return .array(args.dropFirst(2).map { entry($0)?.reply ?? .null })
+        case "GETKEYS":
+            try arity(args, 3...)
+            guard let found = entry(args[2]) else { throw RESPFailure("ERR Invalid command specified") }
+            let keys = found.keys(of: Array(args.dropFirst(2)))
+            guard !keys.isEmpty else { throw RESPFailure("ERR The command has no key arguments") }
+            return .array(keys.map { .bulk($0) })
+        default:
+            throw RESPFailure("ERR unknown subcommand '\(text(args[1]))'. Try COMMAND HELP.")
         }
     }
 

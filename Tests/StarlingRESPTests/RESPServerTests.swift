@@ -10,26 +10,30 @@ import Testing
 
 /// A raw TCP client of the RESP listener: writes bytes, reads until it has what it expects.
 struct RawRESPClient {
-    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    var received = ByteBuffer()
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    var received = ByteBuffer()
 
-    static func connect(port: Int) async throws -> RawRESPClient {
+    /// Connects to `port` and runs `body` with the client; closes the connection after it.
+    static func with(port: Int, _ body: (inout RawRESPClient) async throws -> Void) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return RawRESPClient(channel: channel, iterator: channel.inbound.makeAsyncIterator())
+        try await channel.executeThenClose { inbound, outbound in
+            var client = RawRESPClient(outbound: outbound, iterator: inbound.makeAsyncIterator())
+            try await body(&client)
+        }
     }
 
     func send(_ text: String) async throws {
-        try await channel.outbound.write(ByteBuffer(string: text))
+        try await outbound.write(ByteBuffer(string: text))
     }
 
     func send(_ bytes: [UInt8]) async throws {
-        try await channel.outbound.write(ByteBuffer(bytes: bytes))
+        try await outbound.write(ByteBuffer(bytes: bytes))
     }
 
     /// Reads until `count` bytes arrived, or the connection ended; returns what arrived.
@@ -37,18 +41,13 @@ struct RawRESPClient {
         while received.readableBytes < count, var chunk = try await iterator.next() {
             received.writeBuffer(&chunk)
         }
-        let text = received.readString(length: min(count, received.readableBytes)) ?? ""
-        return text
+        return received.readString(length: min(count, received.readableBytes)) ?? ""
     }
 
-    /// Whether the server closed the connection (reads to the end).
+    /// Reads to the end of the input: returns once the server closed the connection.
     mutating func closedByServer() async throws -> Bool {
         while var chunk = try await iterator.next() { received.writeBuffer(&chunk) }
         return true
-    }
-
-    func close() async {
-        try? await channel.channel.close()
     }
 }
 
@@ -74,35 +73,35 @@ struct RawRESPClient {
 
     @Test func aPipelineIsAnsweredInOrderInOneGo() async throws {
         try await Self.withServer { server, store in
-            var client = try await RawRESPClient.connect(port: server.port)
-            var pipeline = ""
-            for index in 0..<200 {
-                pipeline += "*3\r\n$3\r\nSET\r\n$\(String(index).count + 2)\r\nk:\(index)\r\n$1\r\nv\r\n"
+            try await RawRESPClient.with(port: server.port) { client in
+                var pipeline = ""
+                for index in 0..<200 {
+                    pipeline += "*3\r\n$3\r\nSET\r\n$\(String(index).count + 2)\r\nk:\(index)\r\n$1\r\nv\r\n"
+                }
+                pipeline += "PING\r\n*2\r\n$3\r\nGET\r\n$4\r\nk:42\r\n"
+                try await client.send(pipeline)
+                let expected = String(repeating: "+OK\r\n", count: 200) + "+PONG\r\n$1\r\nv\r\n"
+                #expect(try await client.read(bytes: expected.utf8.count) == expected)
+                #expect(try store.get("k:199") == .string("v"))
             }
-            pipeline += "PING\r\n*2\r\n$3\r\nGET\r\n$4\r\nk:42\r\n"
-            try await client.send(pipeline)
-            let expected = String(repeating: "+OK\r\n", count: 200) + "+PONG\r\n$1\r\nv\r\n"
-            #expect(try await client.read(bytes: expected.utf8.count) == expected)
-            #expect(try store.get("k:199") == .string("v"))
-            await client.close()
         }
     }
 
     @Test func aHalfSentCommandRunsOnlyWhenCompleteAndNeverIfTheClientLeaves() async throws {
         try await Self.withServer { server, store in
-            var client = try await RawRESPClient.connect(port: server.port)
-            try await client.send("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$5\r\nhel")
-            try await client.send("lo\r\n")
-            #expect(try await client.read(bytes: 5) == "+OK\r\n")
-            #expect(try store.get("a") == .string("hello"))
-            try await client.send("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel")
-            await client.close()
+            try await RawRESPClient.with(port: server.port) { client in
+                try await client.send("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$5\r\nhel")
+                try await client.send("lo\r\n")
+                #expect(try await client.read(bytes: 5) == "+OK\r\n")
+                #expect(try store.get("a") == .string("hello"))
+                try await client.send("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel")
+            }
             // The next client's command runs after the listener saw the first one leave.
-            var next = try await RawRESPClient.connect(port: server.port)
-            try await next.send("PING\r\n")
-            #expect(try await next.read(bytes: 7) == "+PONG\r\n")
-            #expect(try store.get("b") == nil)
-            await next.close()
+            try await RawRESPClient.with(port: server.port) { next in
+                try await next.send("PING\r\n")
+                #expect(try await next.read(bytes: 7) == "+PONG\r\n")
+                #expect(try store.get("b") == nil)
+            }
         }
     }
 
@@ -110,58 +109,62 @@ struct RawRESPClient {
         var limits = RESPLimits()
         limits.maxBulkBytes = 1_024
         try await Self.withServer(limits: limits) { server, store in
-            var other = try await RawRESPClient.connect(port: server.port)
-            var hostile = try await RawRESPClient.connect(port: server.port)
-            try await hostile.send("*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$999999\r\n")
-            let reply = "-ERR Protocol error: invalid bulk length\r\n"
-            #expect(try await hostile.read(bytes: reply.utf8.count) == reply)
-            #expect(try await hostile.closedByServer())
-            #expect(try store.get("x") == nil)
-            var garbage = try await RawRESPClient.connect(port: server.port)
-            try await garbage.send((0..<70_000).map { _ in UInt8.random(in: 33...126) })
-            #expect(try await garbage.closedByServer())
-            try await other.send("ECHO still-here\r\n")
-            #expect(try await other.read(bytes: 17) == "$10\r\nstill-here\r\n")
-            await other.close()
+            try await RawRESPClient.with(port: server.port) { other in
+                try await RawRESPClient.with(port: server.port) { hostile in
+                    try await hostile.send("*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$999999\r\n")
+                    let reply = "-ERR Protocol error: invalid bulk length\r\n"
+                    #expect(try await hostile.read(bytes: reply.utf8.count) == reply)
+                    #expect(try await hostile.closedByServer())
+                }
+                #expect(try store.get("x") == nil)
+                try await RawRESPClient.with(port: server.port) { garbage in
+                    try await garbage.send((0..<70_000).map { _ in UInt8.random(in: 33...126) })
+                    #expect(try await garbage.closedByServer())
+                }
+                try await other.send("ECHO still-here\r\n")
+                #expect(try await other.read(bytes: 17) == "$10\r\nstill-here\r\n")
+            }
         }
     }
 
     @Test func aClientThatNeverReadsHoldsNobodyUp() async throws {
         try await Self.withServer { server, store in
             try await store.set("big", .string(String(repeating: "x", count: 100_000)))
-            let stalled = try await RawRESPClient.connect(port: server.port)
-            // 2,000 GETs of 100 kB: 200 MB of replies it never reads.
-            let get = "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n"
-            let batch = String(repeating: get, count: 100)
-            for _ in 0..<20 { try await stalled.send(batch) }
-            var other = try await RawRESPClient.connect(port: server.port)
-            for index in 0..<20 {
-                try await other.send("SET k \(index)\r\nGET k\r\n")
-                let expected = "+OK\r\n$\(String(index).count)\r\n\(index)\r\n"
-                #expect(try await other.read(bytes: expected.utf8.count) == expected)
+            try await RawRESPClient.with(port: server.port) { stalled in
+                // 2,000 GETs of 100 kB: 200 MB of replies it never reads.
+                let get = "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n"
+                let batch = String(repeating: get, count: 100)
+                for _ in 0..<20 { try await stalled.send(batch) }
+                try await RawRESPClient.with(port: server.port) { other in
+                    for index in 0..<20 {
+                        try await other.send("SET k \(index)\r\nGET k\r\n")
+                        let expected = "+OK\r\n$\(String(index).count)\r\n\(index)\r\n"
+                        #expect(try await other.read(bytes: expected.utf8.count) == expected)
+                    }
+                }
             }
-            await other.close()
-            await stalled.close()
         }
     }
 
     @Test func pastTheSharedConnectionLimitANewConnectionIsClosed() async throws {
         let limiter = ConnectionLimiter(limit: 2)
         try await Self.withServer(connections: limiter) { server, _ in
-            var first = try await RawRESPClient.connect(port: server.port)
-            var second = try await RawRESPClient.connect(port: server.port)
-            try await first.send("PING\r\n")
-            try await second.send("PING\r\n")
-            #expect(try await first.read(bytes: 7) == "+PONG\r\n")
-            #expect(try await second.read(bytes: 7) == "+PONG\r\n")
-            var third = try await RawRESPClient.connect(port: server.port)
-            #expect(try await third.closedByServer())
-            #expect(try await third.read(bytes: 1) == "")
-            #expect(limiter.refusedConnections == 1)
-            try await first.send("QUIT\r\n")
-            #expect(try await first.read(bytes: 5) == "+OK\r\n")
-            #expect(try await first.closedByServer())
-            await second.close()
+            try await RawRESPClient.with(port: server.port) { first in
+                try await RawRESPClient.with(port: server.port) { second in
+                    try await first.send("PING\r\n")
+                    try await second.send("PING\r\n")
+                    #expect(try await first.read(bytes: 7) == "+PONG\r\n")
+                    #expect(try await second.read(bytes: 7) == "+PONG\r\n")
+                    try await RawRESPClient.with(port: server.port) { (third: inout RawRESPClient) async throws in
+                        #expect(try await third.closedByServer())
+                        #expect(try await third.read(bytes: 1) == "")
+                    }
+                    #expect(limiter.refusedConnections == 1)
+                    try await first.send("QUIT\r\n")
+                    #expect(try await first.read(bytes: 5) == "+OK\r\n")
+                    #expect(try await first.closedByServer())
+                }
+            }
         }
     }
 }

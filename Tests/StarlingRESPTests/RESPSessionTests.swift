@@ -130,10 +130,38 @@ extension RESPReply {
                 #expect(reply.errorStarts(with: "ERR conditional writes need a linearizable store"), "\(command)")
             }
             #expect(try store.get("k") == nil)
+            #expect(await client.send("DISCARD").errorStarts(with: "EXECABORT"))
             #expect(
                 await client.send("NOPE", "a", "b")
                     == .error("ERR unknown command 'NOPE', with args beginning with: 'a' 'b' "))
             #expect(await client.send("GET") == .error("ERR wrong number of arguments for 'get' command"))
+        }
+    }
+
+    @Test func aRefusedMultiRefusesWhatIsQueuedAfterItUntilExecOrDiscard() async throws {
+        try await TestNode.with { (node, store, _) async throws in
+            var client = SessionHarness(node: node)
+            #expect(await client.send("MULTI").errorStarts(with: "ERR conditional writes"))
+            #expect(await client.send("SET", "k", "v").errorStarts(with: "ERR conditional writes"))
+            #expect(await client.send("EXEC").errorStarts(with: "EXECABORT"))
+            #expect(try store.get("k") == nil)
+            #expect(await client.send("SET", "k", "v") == .ok)
+            #expect(await client.send("MULTI").isError)
+            #expect(await client.send("DISCARD").errorStarts(with: "EXECABORT"))
+            #expect(await client.send("GET", "k") == .bulk("v"))
+        }
+    }
+
+    @Test func commandGetkeysAndConfigGetAnswerAsRedisDoes() async throws {
+        try await TestNode.with { (node, _, _) async throws in
+            var client = SessionHarness(node: node)
+            #expect(
+                await client.send("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2") == .array([.bulk("a"), .bulk("b")]))
+            #expect(await client.send("COMMAND", "GETKEYS", "GET", "k") == .array([.bulk("k")]))
+            #expect(await client.send("COMMAND", "GETKEYS", "PING").errorStarts(with: "ERR The command has no key"))
+            #expect(await client.send("COMMAND", "NOPE").errorStarts(with: "ERR unknown subcommand 'NOPE'"))
+            #expect(await client.send("CONFIG", "GET", "save") == .map([(.bulk("save"), .bulk(""))]))
+            #expect(await client.send("CONFIG", "SET", "save", "").errorStarts(with: "ERR CONFIG is read-only"))
         }
     }
 

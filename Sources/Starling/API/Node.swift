@@ -83,8 +83,19 @@ public final class Node: Sendable {
         self.logger = logger
         self.lock = lock
         self.storeIDs = opened.storeIDs
+        let checkpointer: WALCheckpointer?
+        do {
+            checkpointer = try WALCheckpointer(
+                path: path, synchronous: settings.storage.durability == .power ? "FULL" : "NORMAL", logger: logger)
+        } catch {
+            logger.warning(
+                "cannot open a connection for background WAL checkpoints; the writer checkpoints itself",
+                metadata: ["error": "\(error)"])
+            checkpointer = nil
+        }
         self.writer = GroupCommitWriter(
-            connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch)
+            connection: opened.writer, state: opened.state, wallClock: clock, maxBatch: settings.storage.maxBatch,
+            checkpointer: checkpointer)
         self.readers = ReaderPool(path: path, maxIdle: settings.storage.maxReaders, logger: logger)
         self.feedHub = FeedHub(maxRows: settings.feedWindowRows, maxBytes: settings.feedWindowBytes)
         self.sweeper = ExpirySweeper(intervalMillis: settings.sweepIntervalMillis)

@@ -18,6 +18,9 @@ final class GroupCommitWriter: Sendable {
     private let wallClock: any WallClock
     private let maxBatch: Int
     private let queue = DispatchQueue(label: "starling.writer")
+    /// Checkpoints the WAL off the writer's thread; nil: the writer checkpoints itself.
+    private let checkpointer: WALCheckpointer?
+    private let walFrames = WALFrames()
     private let shared: Mutex<Shared>
 
     /// What callers and the writer's thread share.
@@ -40,8 +43,13 @@ final class GroupCommitWriter: Sendable {
         let fail: @Sendable (StoreError) -> Void
     }
 
-    init(connection: SQLiteConnection, state: WriterState, wallClock: any WallClock, maxBatch: Int) {
+    init(
+        connection: SQLiteConnection, state: WriterState, wallClock: any WallClock, maxBatch: Int,
+        checkpointer: WALCheckpointer?
+    ) {
         self.connection = connection
+        self.checkpointer = checkpointer
+        walFrames.observe(connection)
         self.state = state
         self.wallClock = wallClock
         self.maxBatch = max(1, maxBatch)
@@ -99,6 +107,7 @@ final class GroupCommitWriter: Sendable {
         let closing: Result<Void, SQLiteError> = await withCheckedContinuation { continuation in
             shared.withLock { $0.closed = true }
             queue.async {
+                self.checkpointer?.close()
                 let closing = Result { () throws(SQLiteError) in try self.connection.close() }
                 let (head, observers) = self.shared.withLock { ($0.committedSeq, Array($0.observers.values)) }
                 for observer in observers { observer(head) }
@@ -157,6 +166,20 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Asks the checkpointer to move the WAL into the database once it passed
+    /// ``WALCheckpointer/threshold`` frames; past ``WALCheckpointer/backstop`` (or without a
+    /// checkpointer) checkpoints here, so the log stays bounded.
+    private func checkpointIfDue() {
+        let frames = walFrames.count.load(ordering: .relaxed)
+        guard frames >= WALCheckpointer.threshold else { return }
+        if let checkpointer, frames < WALCheckpointer.backstop {
+            checkpointer.request()
+        } else {
+            // A failed checkpoint is retried after the next commit; the commit itself succeeded.
+            try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        }
+    }
+
     private func runBatch(_ batch: [Job]) {
         let snapshot = state
         var context = WriteContext(connection: connection, state: state, wallClock: wallClock)
@@ -181,6 +204,7 @@ final class GroupCommitWriter: Sendable {
                 throw StoreError(error, while: "committing a write")
             }
             state = context.state
+            checkpointIfDue()
             let head = state.nextSeq - 1
             let committed = state
             let advanced = shared.withLock { shared in

@@ -49,6 +49,16 @@ final class SQLiteConnection {
     /// - Throws: SQLite's error if `sqlite3_close_v2` fails; the connection counts as closed
     ///   anyway (`sqlite3_close_v2` fails only for a handle that is not an open connection, and
     ///   otherwise defers the release while a statement is unfinalized instead of failing).
+    /// Installs `hook` as the connection's `sqlite3_wal_hook`, called after each commit with the
+    /// WAL's size in frames; it replaces SQLite's automatic checkpoint on this connection.
+    func setWALHook(
+        _ context: UnsafeMutableRawPointer,
+        _ hook:
+            @escaping @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+    ) {
+        _ = sqlite3_wal_hook(handle, hook, context)
+    }
+
     func close() throws(SQLiteError) {
         statements.removeAll()
         guard let handle else { return }

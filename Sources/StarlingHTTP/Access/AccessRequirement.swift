@@ -5,7 +5,7 @@ import StarlingAccess
 /// What a request needs from the access policy, decided from its method and path alone
 /// (APIContract.md, "Access control"). Pure: the mapping of every route of ``HTTPAPI`` to an action.
 ///
-/// Routes whose keys are in the body (`expire`, `incr`, `decr`, `mget`, `mset`) and listings
+/// Routes whose keys are in the body (`expire`, `persist`, `incr`, `decr`, `mget`, `mset`) and listings
 /// (`GET /v1/stores`, `list`, `keys`) are checked here against ``AccessPolicy/Resource/someKey(store:)``
 /// or ``AccessPolicy/Resource/someStore``; their handlers then check each key or filter each
 /// item. A route missing from the mapping is refused: new routes are closed until mapped.
