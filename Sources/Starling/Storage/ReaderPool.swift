@@ -65,8 +65,12 @@ final class ReaderPool: Sendable {
         if let connection = taken.connections.first { return connection }
         do {
             let connection = try SQLiteConnection(path: path, readOnly: true)
-            // Readers never write; a busy timeout covers the brief WAL checkpoint locks.
-            try connection.execute("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000;")
+            // Readers never write; a busy timeout covers the brief WAL checkpoint locks. The
+            // database is read through a memory map (StorageOpener.mmapBytes): profiling random
+            // GETs found a reader in `pread64` in over a third of its samples, the 2 MB default
+            // page cache holding a small part of a 100,000-key store.
+            try connection.execute(
+                "PRAGMA query_only = 1; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = \(StorageOpener.mmapBytes);")
             return connection
         } catch {
             throw StoreError(error, while: "opening a reader on \(path)")
