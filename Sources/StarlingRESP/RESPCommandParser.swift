@@ -1,4 +1,5 @@
 public import NIOCore
+import StarlingCore
 
 /// One command a client sent: its arguments, the first being the command's name.
 public struct RESPCommand: Sendable, Equatable {
@@ -142,30 +143,12 @@ public struct RESPCommandParser: Sendable {
             throw RESPProtocolError("Protocol error: header not ended by CRLF")
         }
         let digits = view[(view.startIndex + (start - base))..<(view.startIndex + (position - base))]
-        guard let number = Self.decimal(digits) else { throw RESPProtocolError("Protocol error: invalid length") }
+        // A canonical decimal, as Redis's string2ll takes it: no sign but `-`, no leading zeros.
+        guard let number = JSONValue.integer(fromCanonical: digits) else {
+            throw RESPProtocolError("Protocol error: invalid length")
+        }
         cursor = position + 2
         return number
-    }
-
-    /// An integer of at most 18 digits with an optional `-`.
-    static func decimal(_ digits: some Collection<UInt8>) -> Int64? {
-        var iterator = digits.makeIterator()
-        guard var byte = iterator.next() else { return nil }
-        let negative = byte == UInt8(ascii: "-")
-        if negative {
-            guard let next = iterator.next() else { return nil }
-            byte = next
-        }
-        var value: Int64 = 0
-        var count = 0
-        var current: UInt8? = byte
-        while let digit = current {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9"), count < 18 else { return nil }
-            value = value * 10 + Int64(digit - UInt8(ascii: "0"))
-            count += 1
-            current = iterator.next()
-        }
-        return negative ? -value : value
     }
 
     // MARK: Inline commands

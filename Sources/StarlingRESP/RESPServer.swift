@@ -121,12 +121,30 @@ public final class RESPServer: Service, Sendable {
                     for try await message in inbound {
                         switch message {
                         case .commands(let batch):
-                            for command in batch {
-                                let (reply, after) = await session.execute(command)
-                                replies.writeRESP(reply, version: session.version)
-                                if after == .close {
-                                    try await outbound.write(replies)
-                                    return
+                            var index = batch.startIndex
+                            while index < batch.endIndex {
+                                // A run of plain GETs is read in one snapshot.
+                                var end = index
+                                while end < batch.endIndex, RESPSession.isPlainGet(batch[end]) { end += 1 }
+                                if end - index > 1 {
+                                    let run = session.getRun(batch[index..<end])
+                                    for (offset, command) in batch[index..<end].enumerated() {
+                                        if let run {
+                                            replies.writeRESP(run[offset], version: session.version)
+                                        } else {
+                                            replies.writeRESP(
+                                                await session.execute(command).0, version: session.version)
+                                        }
+                                    }
+                                    index = end
+                                } else {
+                                    let (reply, after) = await session.execute(batch[index])
+                                    replies.writeRESP(reply, version: session.version)
+                                    if after == .close {
+                                        try await outbound.write(replies)
+                                        return
+                                    }
+                                    index += 1
                                 }
                                 if replies.readableBytes >= 65_536 {
                                     try await outbound.write(replies)

@@ -63,6 +63,33 @@ struct RESPSession {
         }
     }
 
+    /// The replies of consecutive plain `GET`s of a pipeline, read as one `mget`: one snapshot and
+    /// one read transaction instead of one per key. Nil when the run must go command by command
+    /// (a refused key, a transaction being refused, no authentication yet): then each gets its
+    /// own reply, as ``execute(_:)`` gives it.
+    mutating func getRun(_ commands: ArraySlice<RESPCommand>) -> [RESPReply]? {
+        guard commands.count > 1, !inRefusedTransaction, shared.settings.policy == nil || token != nil else {
+            return nil
+        }
+        var keys: [String] = []
+        keys.reserveCapacity(commands.count)
+        for command in commands {
+            guard let key = try? key(command.arguments[1], .keyGet) else { return nil }
+            keys.append(key)
+        }
+        guard let store = try? store(), let values = try? store.mget(keys) else { return nil }
+        return values.map(reply(of:))
+    }
+
+    /// Whether `command` is a plain `GET key`, which ``getRun(_:)`` can answer with others.
+    static func isPlainGet(_ command: RESPCommand) -> Bool {
+        guard command.arguments.count == 2, let first = command.arguments.first, first.readableBytes == 3 else {
+            return false
+        }
+        let bytes = first.readableBytesView
+        return bytes.elementsEqual("GET".utf8) || bytes.elementsEqual("get".utf8) || command.name == "GET"
+    }
+
     /// Commands a client may send before it authenticates.
     static let openCommands: Set<String> = ["PING", "HELLO", "AUTH", "QUIT"]
 

@@ -78,9 +78,13 @@ struct RawRESPClient {
                 for index in 0..<200 {
                     pipeline += "*3\r\n$3\r\nSET\r\n$\(String(index).count + 2)\r\nk:\(index)\r\n$1\r\nv\r\n"
                 }
-                pipeline += "PING\r\n*2\r\n$3\r\nGET\r\n$4\r\nk:42\r\n"
+                // A run of GETs is read in one snapshot; a bad key in it still gets its own error.
+                pipeline += "PING\r\n*2\r\n$3\r\nGET\r\n$4\r\nk:42\r\nget k:7\r\nGET nope\r\nGET k:199\r\n"
                 try await client.send(pipeline)
-                let expected = String(repeating: "+OK\r\n", count: 200) + "+PONG\r\n$1\r\nv\r\n"
+                try await client.send("GET k:1\r\nGET \"\"\r\nGET k:2\r\n")
+                let expected =
+                    String(repeating: "+OK\r\n", count: 200) + "+PONG\r\n$1\r\nv\r\n$1\r\nv\r\n$-1\r\n$1\r\nv\r\n"
+                    + "$1\r\nv\r\n-ERR the key is empty\r\n$1\r\nv\r\n"
                 #expect(try await client.read(bytes: expected.utf8.count) == expected)
                 #expect(try store.get("k:199") == .string("v"))
             }

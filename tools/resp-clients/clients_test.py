@@ -391,7 +391,10 @@ def select_reaches_the_second_store():
 def multi_then_discard(r):
     """MULTI alone: refused, and (as in Redis) the connection is in a transaction until DISCARD or
     EXEC, which Starling answers with EXECABORT; the MULTI's error is raised."""
-    connection = r.connection_pool.get_connection("MULTI")
+    try:
+        connection = r.connection_pool.get_connection()  # redis-py 5.3 on
+    except TypeError:
+        connection = r.connection_pool.get_connection("MULTI")  # before 5.3 it takes a command name
     try:
         connection.send_command("MULTI")
         try:

@@ -44,13 +44,17 @@ extension Store {
         return expiresAt - now
     }
 
-    /// The values of `keys` in the same order, nil for each absent key.
+    /// The values of `keys` in the same order, nil for each absent key, read in one snapshot.
     /// - Throws: `INVALID` if any key is bad; `UNAVAILABLE` on storage failure.
     public func mget(_ keys: [String]) throws(StoreError) -> [JSONValue?] {
         for key in keys { try checkKey(key) }
         let now = node.wallClock.nowMillis()
+        // One read transaction for all the keys: one snapshot, and one set of file locks rather
+        // than one per key (they were 40% of a point read's samples).
         let registers = try node.readers.read("reading \(keys.count) keys") { db in
-            try keys.map { key in try db.readRegister(store: storeID, key: key) }
+            try db.inReadTransaction { () throws(SQLiteError) in
+                try keys.map { key throws(SQLiteError) in try db.readRegister(store: storeID, key: key) }
+            }
         }
         var values: [JSONValue?] = []
         values.reserveCapacity(keys.count)
