@@ -7,8 +7,8 @@ import Starling
 ///
 /// Not thread-safe: one owner, used from one task at a time.
 final class BenchRawSQLite {
-    /// The store's own `entries` table and indexes.
-    static let schema = StorageSQL.entriesTable
+    /// The store's own `entries` table and indexes, with the columns later migrations added.
+    static let schema = StorageSQL.entriesTable + "\n" + StorageSQL.entriesViaColumn
 
     /// The upsert the store's writer runs.
     static let upsertSQL = StorageSQL.upsertEntry

@@ -37,12 +37,7 @@ enum Schema {
         -- Tombstones by stamp, for garbage collection against the stable horizon.
         CREATE INDEX entries_tombstones ON entries (hlc) WHERE value IS NULL AND counters IS NULL;
         """,
-        """
-        -- The member a row's register was received from, when the row holds exactly what it sent
-        -- (NULL for local writes, merges and rows written before version 4): replication never
-        -- sends a row back to the member it came from.
-        ALTER TABLE entries ADD COLUMN via INTEGER;
-        """,
+        StorageSQL.entriesViaColumn,
     ]
 
     /// Brings the database to ``currentVersion``.

@@ -30,6 +30,14 @@ package enum StorageSQL {
             WHERE expires_at IS NOT NULL AND value IS NOT NULL;
         """
 
+    /// The column migration 4 adds to `entries`.
+    package static let entriesViaColumn = """
+        -- The member a row's register was received from, when the row holds exactly what it sent
+        -- (NULL for local writes, merges and rows written before version 4): replication never
+        -- sends a row back to the member it came from.
+        ALTER TABLE entries ADD COLUMN via INTEGER;
+        """
+
     // MARK: Registers (`entries`)
 
     /// Writes a key's register with its new sequence number: parameters store, key, the five
