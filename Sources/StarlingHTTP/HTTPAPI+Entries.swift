@@ -88,6 +88,6 @@ extension HTTPAPI {
             throw .invalid("the query parameter key is required")
         }
         let millis = try store.ttlMillis(String(key))
-        return ["ttl": .integer(millis < 0 ? millis : (millis + 999) / 1000), "ttl_ms": .integer(millis)]
+        return ["ttl": .integer(Store.seconds(roundingUp: millis)), "ttl_ms": .integer(millis)]
     }
 }

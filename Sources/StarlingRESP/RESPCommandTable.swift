@@ -39,6 +39,9 @@ struct RESPCommandTable: Sendable {
     static let all: [RESPCommandTable] = [
         .init("get", 2, ["readonly", "fast"], 1, 1, 1),
         .init("set", -3, ["write", "denyoom"], 1, 1, 1),
+        .init("setex", 4, ["write", "denyoom"], 1, 1, 1),
+        .init("psetex", 4, ["write", "denyoom"], 1, 1, 1),
+        .init("type", 2, ["readonly", "fast"], 1, 1, 1),
         .init("mget", -2, ["readonly", "fast"], 1, -1, 1),
         .init("mset", -3, ["write", "denyoom"], 1, -1, 2),
         .init("del", -2, ["write"], 1, -1, 1),

@@ -21,7 +21,9 @@ public final class RESPServer: Service, Sendable {
     public let port: Int
     private let shared: RESPShared
     private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPInbound, ByteBuffer>, Never>
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// The connections being served, and whether the server is closing (a connection accepted
+    /// just before is closed as it starts).
+    private let open = Mutex<(channels: [ObjectIdentifier: any Channel], closing: Bool)>(([:], false))
     private let logger: Logger
 
     private init(
@@ -103,14 +105,22 @@ public final class RESPServer: Service, Sendable {
     /// Stops accepting and closes every open connection.
     func close() {
         listener.channel.close(promise: nil)
-        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        let channels = open.withLock { open in
+            open.closing = true
+            return Array(open.channels.values)
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 
     private func serve(_ connection: NIOAsyncChannel<RESPInbound, ByteBuffer>) async {
         let channel = connection.channel
         let key = ObjectIdentifier(channel)
-        open.withLock { $0[key] = channel }
-        defer { _ = open.withLock { $0.removeValue(forKey: key) } }
+        let closing = open.withLock { open in
+            open.channels[key] = channel
+            return open.closing
+        }
+        if closing { channel.close(promise: nil) }
+        defer { _ = open.withLock { $0.channels.removeValue(forKey: key) } }
         await shared.counting {
             do {
                 try await connection.executeThenClose { inbound, outbound in
@@ -134,6 +144,10 @@ public final class RESPServer: Service, Sendable {
                                         } else {
                                             replies.writeRESP(
                                                 await session.execute(command).0, version: session.version)
+                                        }
+                                        if replies.readableBytes >= 65_536 {
+                                            try await outbound.write(replies)
+                                            replies = allocator.buffer(capacity: 1_024)
                                         }
                                     }
                                     index = end

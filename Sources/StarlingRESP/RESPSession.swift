@@ -47,7 +47,11 @@ struct RESPSession {
                 throw .noAuth
             }
             if inRefusedTransaction {
-                if name == "EXEC" || name == "DISCARD" {
+                if name == "DISCARD" {
+                    inRefusedTransaction = false
+                    return (.ok, .goOn)
+                }
+                if name == "EXEC" {
                     inRefusedTransaction = false
                     throw RESPFailure("EXECABORT Transaction discarded: \(RESPFailure.conditional("MULTI").message)")
                 }
@@ -108,6 +112,17 @@ struct RESPSession {
             let store = try store()
             return reply(of: try translate { () throws(StoreError) in try store.get(key) })
         case "SET": return try await set(args)
+        case "SETEX", "PSETEX":
+            // SETEX k seconds v, PSETEX k milliseconds v: SET k v EX|PX n.
+            try arity(args, 4)
+            return try await set([
+                args[0], args[1], args[3], ByteBuffer(string: name == "SETEX" ? "EX" : "PX"), args[2],
+            ])
+        case "TYPE":
+            try arity(args, 2)
+            let key = try key(args[1], .keyHas)
+            let store = try store()
+            return .simple(try translate { () throws(StoreError) in try store.has(key) } ? "string" : "none")
         case "MGET":
             try arity(args, 2...)
             let keys = try self.keys(args.dropFirst(), .keyGet)
@@ -163,7 +178,8 @@ struct RESPSession {
             let store = try store()
             let millis = try translate { () throws(StoreError) in try store.ttlMillis(key) }
             if millis < 0 || name == "PTTL" { return .integer(millis) }
-            return .integer((millis + 500) / 1000)
+            // Rounded as Redis rounds, without overflowing for an expiry far ahead.
+            return .integer(millis / 1000 + (millis % 1000 >= 500 ? 1 : 0))
         case "KEYS":
             try arity(args, 2)
             return try keysMatching(try text(args[1], "pattern"))
@@ -195,7 +211,7 @@ struct RESPSession {
             return .bulk(args[1])
         case "AUTH":
             try arity(args, 2...3)
-            try authenticate(password: args[args.count - 1])
+            try authenticate(password: args[args.count - 1], withUser: args.count == 3)
             return .ok
         case "HELLO": return try hello(args)
         case "CLIENT": return try client(args)
@@ -291,7 +307,13 @@ struct RESPSession {
         let scale: Int64 = name.hasPrefix("P") ? 1 : 1000
         let (scaled, overflow) = amount.multipliedReportingOverflow(by: scale)
         guard !overflow else { throw RESPFailure("ERR invalid expire time in '\(name.lowercased())' command") }
-        let instant = name.hasSuffix("AT") ? scaled : now.addingReportingOverflow(scaled).partialValue
+        let (later, past) = now.addingReportingOverflow(scaled)
+        // A time so far ahead that it does not fit is refused, never wrapped into the past (which
+        // would delete the key): Java clients pass Long.MAX_VALUE to mean "never".
+        guard name.hasSuffix("AT") || !past else {
+            throw RESPFailure("ERR invalid expire time in '\(name.lowercased())' command")
+        }
+        let instant = name.hasSuffix("AT") ? scaled : later
         if instant <= now {
             try allow(.keyDelete, .key(store: store.id, key: key))
             return .integer(
@@ -362,8 +384,10 @@ struct RESPSession {
 
     // MARK: Connection commands
 
-    private mutating func authenticate(password: ByteBuffer) throws(RESPFailure) {
+    private mutating func authenticate(password: ByteBuffer, withUser: Bool) throws(RESPFailure) {
         guard let policy = shared.settings.policy else {
+            // Redis's default user without a password takes any password given with a user name.
+            if withUser { return }
             throw RESPFailure(
                 "ERR AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?")
@@ -391,7 +415,7 @@ struct RESPSession {
             switch text(args[index]).uppercased() {
             case "AUTH":
                 guard index + 2 < args.count else { throw .syntax }
-                try authenticate(password: args[index + 2])
+                try authenticate(password: args[index + 2], withUser: true)
                 index += 3
             case "SETNAME":
                 guard index + 1 < args.count else { throw .syntax }

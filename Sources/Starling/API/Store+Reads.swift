@@ -29,7 +29,12 @@ extension Store {
     /// - Throws: `INVALID` for a bad key or a released handle; `UNAVAILABLE` on storage failure.
     public func ttl(_ key: String) throws(StoreError) -> Int64 {
         let millis = try ttlMillis(key)
-        return millis < 0 ? millis : (millis + 999) / 1000
+        return Self.seconds(roundingUp: millis)
+    }
+
+    /// `millis` in whole seconds, rounded up (without overflowing); -1 and -2 stay as they are.
+    package static func seconds(roundingUp millis: Int64) -> Int64 {
+        millis < 0 ? millis : millis / 1000 + (millis % 1000 > 0 ? 1 : 0)
     }
 
     /// Milliseconds until `key` expires: `-1` if it never does, `-2` if it is absent.
