@@ -182,6 +182,7 @@ let package = Package(
             name: "StarlingCLITests",
             dependencies: [
                 "StarlingCLI",
+                "StarlingRESP",
                 "StarlingClient",
                 "StarlingHTTP",
                 "Starling",
@@ -222,6 +223,9 @@ let package = Package(
             dependencies: [
                 "StarlingHTTP",
                 "StarlingAccess",
+                // Listed because StarlingServer.Configuration holds its types: a change to their
+                // layout then rebuilds these tests (incremental builds missed it once).
+                "StarlingRESP",
                 "Starling",
                 "StarlingCore",
                 "StarlingTestKit",

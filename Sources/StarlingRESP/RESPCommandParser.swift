@@ -38,9 +38,14 @@ public struct RESPLimits: Sendable, Hashable {
     /// The most commands read ahead of their replies on one connection (the pipeline's depth);
     /// past it, the connection is not read until replies catch up (TCP pushes back on the client).
     public var maxPipeline = 1_024
+    /// Under an access policy, how long a client may stay connected without authenticating, in
+    /// milliseconds; then it is closed, so idle strangers do not hold the connection slots HTTP
+    /// shares.
+    public var authTimeoutMillis: Int64 = 10_000
 
     /// Every default.
     public init() {}
+
 }
 
 /// A client sent something that is not RESP, or past a bound: the reply before closing.

@@ -20,14 +20,14 @@ public final class RESPServer: Service, Sendable {
     /// The bound port (the real one when bound to port 0).
     public let port: Int
     private let shared: RESPShared
-    private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPInbound, ByteBuffer>, Never>
+    private let listener: NIOAsyncChannel<RESPConnection, Never>
     /// The connections being served, and whether the server is closing (a connection accepted
     /// just before is closed as it starts).
     private let open = Mutex<(channels: [ObjectIdentifier: any Channel], closing: Bool)>(([:], false))
     private let logger: Logger
 
     private init(
-        port: Int, shared: RESPShared, listener: NIOAsyncChannel<NIOAsyncChannel<RESPInbound, ByteBuffer>, Never>,
+        port: Int, shared: RESPShared, listener: NIOAsyncChannel<RESPConnection, Never>,
         logger: Logger
     ) {
         self.port = port
@@ -59,7 +59,8 @@ public final class RESPServer: Service, Sendable {
         }
         let limits = settings.limits
         let metrics = ListenerConnectionMetrics(listener: "resp")
-        let listener: NIOAsyncChannel<NIOAsyncChannel<RESPInbound, ByteBuffer>, Never>
+        let listener: NIOAsyncChannel<RESPConnection, Never>
+        let guarded = settings.policy != nil
         do {
             listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
@@ -71,12 +72,20 @@ public final class RESPServer: Service, Sendable {
                         if let connections, !connections.admit(channel, metrics: metrics, logger: logger) {
                             // Closed already; the connection's loop ends at once.
                         }
+                        let gate = RESPAuthGate(open: !guarded)
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(
                                 RESPDecoder(limits: limits), maximumBufferSize: limits.maxBufferedBytes))
-                        return try NIOAsyncChannel<RESPInbound, ByteBuffer>(
+                        if guarded {
+                            // A stranger that has not authenticated in time is closed.
+                            channel.eventLoop.scheduleTask(in: .milliseconds(limits.authTimeoutMillis)) {
+                                if !gate.isOpen { channel.close(promise: nil) }
+                            }
+                        }
+                        let wrapped = try NIOAsyncChannel<RESPInbound, ByteBuffer>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 4)))
+                        return RESPConnection(channel: wrapped, gate: gate)
                     }
                 }
         } catch {
@@ -112,7 +121,8 @@ public final class RESPServer: Service, Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<RESPInbound, ByteBuffer>) async {
+    private func serve(_ accepted: RESPConnection) async {
+        let connection = accepted.channel
         let channel = connection.channel
         let key = ObjectIdentifier(channel)
         let closing = open.withLock { open in
@@ -124,7 +134,7 @@ public final class RESPServer: Service, Sendable {
         await shared.counting {
             do {
                 try await connection.executeThenClose { inbound, outbound in
-                    var session = RESPSession(shared: shared, id: shared.newClientID())
+                    var session = RESPSession(shared: shared, id: shared.newClientID(), gate: accepted.gate)
                     try? session.openStores()
                     let allocator = channel.allocator
                     var replies = allocator.buffer(capacity: 1_024)

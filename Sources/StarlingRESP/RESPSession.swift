@@ -27,9 +27,13 @@ struct RESPSession {
     var inRefusedTransaction = false
     private var stores: [Int: Store] = [:]
 
-    init(shared: RESPShared, id: Int64) {
+    /// Opened when the client authenticates.
+    let gate: RESPAuthGate
+
+    init(shared: RESPShared, id: Int64, gate: RESPAuthGate? = nil) {
         self.shared = shared
         self.id = id
+        self.gate = gate ?? RESPAuthGate(open: shared.settings.policy == nil)
     }
 
     /// What to do after a command's reply.
@@ -396,6 +400,7 @@ struct RESPSession {
             throw RESPFailure("WRONGPASS invalid username-password pair or user is disabled.")
         }
         token = found
+        gate.openGate()
     }
 
     private mutating func hello(_ args: [ByteBuffer]) throws(RESPFailure) -> RESPReply {

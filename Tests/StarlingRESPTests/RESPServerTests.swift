@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Starling
+import StarlingAccess
 import StarlingCore
 import StarlingTestKit
 import Testing
@@ -54,12 +55,13 @@ struct RawRESPClient {
 /// The listener over real TCP: pipelines, half-sent commands, bounds, the connection limit.
 @Suite(.showsLogsOnFailure) struct RESPServerTests {
     static func withServer(
-        limits: RESPLimits = RESPLimits(), connections: ConnectionLimiter? = nil,
+        limits: RESPLimits = RESPLimits(), connections: ConnectionLimiter? = nil, policy: AccessPolicy? = nil,
         _ body: (RESPServer, Store) async throws -> Void
     ) async throws {
         try await TestNode.with { (node, store, _) async throws in
             var settings = RESPSettings()
             settings.limits = limits
+            settings.policy = policy
             let server = try await RESPServer.bind(
                 host: "127.0.0.1", port: 0, node: node, replication: nil, settings: settings,
                 connections: connections, logger: TestNode.quietLogger)
@@ -146,6 +148,27 @@ struct RawRESPClient {
                         #expect(try await other.read(bytes: expected.utf8.count) == expected)
                     }
                 }
+            }
+        }
+    }
+
+    @Test func underAPolicyAClientThatNeverAuthenticatesIsClosed() async throws {
+        var limits = RESPLimits()
+        limits.authTimeoutMillis = 2_000
+        let policy = try AccessPolicy(tomlText: RESPSessionTests.policy)
+        try await Self.withServer(limits: limits, policy: policy) { server, store in
+            try await RawRESPClient.with(port: server.port) { client in
+                let value = String(repeating: "v", count: 10_000)
+                try await client.send("AUTH app-secret\r\n*3\r\n$3\r\nSET\r\n$5\r\napp/x\r\n$10000\r\n\(value)\r\n")
+                #expect(try await client.read(bytes: 10) == "+OK\r\n+OK\r\n")
+                #expect(try store.get("app/x") == .string(value))
+                // A stranger connected after it, which never authenticates, is closed once its
+                // timeout passed; by then the authenticated client's timeout passed too.
+                try await RawRESPClient.with(port: server.port) { (idle: inout RawRESPClient) async throws in
+                    #expect(try await idle.closedByServer())
+                }
+                try await client.send("PING\r\n")
+                #expect(try await client.read(bytes: 7) == "+PONG\r\n", "an authenticated client stays")
             }
         }
     }
