@@ -68,12 +68,13 @@ package struct BurstStudy: Sendable {
         try await cluster.startAll()
         var result = Result(peers: peers, burst: burst, loss: loss, seed: seed)
         let joinStart = cluster.network.now
-        let joined = try await runUntil(cluster, stepMillis: 100) {
-            let view = await everyoneSeesEveryone(cluster)
-            (result.leastSeenAlive, result.peersSeeingFailures) = (view.least, view.failing)
-            return view.done
-        }
-        guard joined else {
+        let joined = await cluster.advance(
+            until: {
+                let view = await everyoneSeesEveryone(cluster)
+                (result.leastSeenAlive, result.peersSeeingFailures) = (view.least, view.failing)
+                return view.done
+            }, limitMillis: deadlineMillis, stepMillis: 100)
+        guard joined != nil else {
             await cluster.stopAll()
             return result
         }
@@ -90,16 +91,17 @@ package struct BurstStudy: Sendable {
         let burstStart = cluster.network.now
         var pending = Set(cluster.peers.indices)
         var peakBacklog: Int64 = 0
-        let converged = try await runUntil(cluster, stepMillis: Self.stepMillis) {
-            for peer in cluster.peers {
-                for member in await peer.engine?.members() ?? [] { peakBacklog = max(peakBacklog, member.lagSeq) }
-            }
-            for index in pending where try cluster.peers[index].store().keys("burst-*").count == burst {
-                pending.remove(index)
-            }
-            return pending.isEmpty
-        }
-        if converged {
+        let converged = try await cluster.advance(
+            until: {
+                for peer in cluster.peers {
+                    for member in await peer.engine?.members() ?? [] { peakBacklog = max(peakBacklog, member.lagSeq) }
+                }
+                for index in pending where try cluster.peers[index].store().keys("burst-*").count == burst {
+                    pending.remove(index)
+                }
+                return pending.isEmpty
+            }, limitMillis: deadlineMillis, stepMillis: Self.stepMillis)
+        if converged != nil {
             let took = cluster.network.now - burstStart
             let round = cluster.settings.replicator.roundInterval.wholeMilliseconds
             result.convergeMillis = took
@@ -115,19 +117,6 @@ package struct BurstStudy: Sendable {
         }
         await cluster.stopAll()
         return result
-    }
-
-    /// Advances simulated time in steps until `done` holds or the deadline passes.
-    private func runUntil(
-        _ cluster: SimulatedCluster, stepMillis: Int64, _ done: () async throws -> Bool
-    ) async throws -> Bool {
-        var waited: Int64 = 0
-        while waited <= deadlineMillis {
-            if try await done() { return true }
-            await cluster.advance(by: stepMillis)
-            waited += stepMillis
-        }
-        return false
     }
 
     /// Whether every peer sees every other alive, with how far from it the cluster is.

@@ -204,9 +204,18 @@ public final class SimulatedCluster: Sendable {
     /// Advances time in steps until every running peer holds the same state or `limitMillis` passes.
     /// - Returns: the simulated milliseconds it took, or nil if the peers did not converge.
     public func runUntilConverged(limitMillis: Int64, stepMillis: Int64 = 250) async throws -> Int64? {
+        try await advance(until: { Set(try digests()).count <= 1 }, limitMillis: limitMillis, stepMillis: stepMillis)
+    }
+
+    /// Advances time in steps of `stepMillis` until `condition` holds (checked before each step)
+    /// or `limitMillis` passes.
+    /// - Returns: the simulated milliseconds it took, or nil if `condition` never held.
+    public func advance(
+        until condition: () async throws -> Bool, limitMillis: Int64, stepMillis: Int64
+    ) async rethrows -> Int64? {
         var waited: Int64 = 0
         while waited <= limitMillis {
-            if Set(try digests()).count <= 1 { return waited }
+            if try await condition() { return waited }
             await advance(by: stepMillis)
             waited += stepMillis
         }

@@ -39,13 +39,7 @@ import Testing
     static func advance(_ cluster: SimulatedCluster, upTo limit: Int64, until condition: () async throws -> Bool)
         async rethrows -> Bool
     {
-        var waited: Int64 = 0
-        while waited <= limit {
-            if try await condition() { return true }
-            await cluster.advance(by: 50)
-            waited += 50
-        }
-        return false
+        try await cluster.advance(until: condition, limitMillis: limit, stepMillis: 50) != nil
     }
 
     /// A starts; B and C start within two seconds (half of the seeds at the same millisecond)

@@ -124,11 +124,11 @@ import Testing
         try await cluster.write(on: cluster.peers[0]) { store in try await store.set("lost-once", .integer(1)) }
         await cluster.advance(by: 1)
         cluster.network.faults.loss = 0
-        var waited: Int64 = 1
-        while try cluster.peers[1].store().get("lost-once") == nil, waited < 5_000 {
-            await cluster.advance(by: 5)
-            waited += 5
-        }
+        let waited =
+            1
+            + (try await cluster.advance(
+                until: { try cluster.peers[1].store().get("lost-once") != nil }, limitMillis: 5_000, stepMillis: 5)
+                ?? 5_000)
         #expect(waited < 200, "re-sent after \(waited) ms; the next round was 5 s away")
         await cluster.stopAll()
     }

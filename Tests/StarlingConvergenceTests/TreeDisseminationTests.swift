@@ -28,11 +28,8 @@ import Testing
             cluster.network.block(origin.address, peer.address)
         }
         try await cluster.write(on: origin) { try await $0.set("last-words", "sent once") }
-        var waited: Int64 = 0
-        while try reached.store().get("last-words") == nil, waited < 5_000 {
-            await cluster.advance(by: 5)
-            waited += 5
-        }
+        _ = try await cluster.advance(
+            until: { try reached.store().get("last-words") != nil }, limitMillis: 5_000, stepMillis: 5)
         #expect(try reached.store().get("last-words") == "sent once", "the one neighbour got it")
         await cluster.crash(origin)
         cluster.network.heal()
