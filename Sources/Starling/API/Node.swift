@@ -86,7 +86,7 @@ public final class Node: Sendable {
         let checkpointer: WALCheckpointer?
         do {
             checkpointer = try WALCheckpointer(
-                path: path, synchronous: settings.storage.durability == .power ? "FULL" : "NORMAL", logger: logger)
+                path: path, durability: settings.storage.durability, logger: logger)
         } catch {
             logger.warning(
                 "cannot open a connection for background WAL checkpoints; the writer checkpoints itself",

@@ -84,14 +84,25 @@ extension Store {
     /// - Throws: `INVALID` for a bad key; `UNAVAILABLE` if storage failed.
     @discardableResult
     public func delete(_ key: String) async throws(StoreError) -> Bool {
-        try checkKey(key)
+        try await delete([key]) == 1
+    }
+
+    /// Deletes every key of `keys` in one local transaction, each with a tombstone.
+    /// - Returns: how many of them were live (a key given twice counts once).
+    /// - Throws: `INVALID` if any key is bad (nothing is deleted); `UNAVAILABLE` if storage failed.
+    @discardableResult
+    public func delete(_ keys: [String]) async throws(StoreError) -> Int {
+        for key in keys { try checkKey(key) }
         let storeID = self.storeID
         return try await node.localWrite { context throws(StoreError) in
-            let current = try context.register(storeID, key)
-            let wasLive = current.map { Self.isLive($0, at: context.nowMillis()) } ?? false
-            try context.mergeFresh(
-                Register(stamp: try context.freshStamp(), content: .tombstone), store: storeID, key: key)
-            return wasLive
+            var deleted = 0
+            for key in keys {
+                let current = try context.register(storeID, key)
+                if current.map({ Self.isLive($0, at: context.nowMillis()) }) ?? false { deleted += 1 }
+                try context.mergeFresh(
+                    Register(stamp: try context.freshStamp(), content: .tombstone), store: storeID, key: key)
+            }
+            return deleted
         }
     }
 
@@ -102,7 +113,7 @@ extension Store {
     @discardableResult
     public func expire(_ key: String, ttl: Int64) async throws(StoreError) -> Bool {
         guard let ttlMillis = try Self.checkTTL(ttl, allowZero: false) else { return false }
-        return try await rewrite(key) { stamp, _ in .expiresAt(Int64(stamp.hlc.physicalMillis) + ttlMillis) }
+        return try await expire(key, ttlMillis: ttlMillis)
     }
 
     /// Sets a new expiry on a live key, in milliseconds: Redis's `PEXPIRE`.

@@ -71,25 +71,27 @@ public final class Store: Sendable {
         return encoded
     }
 
-    static func checkTTL(_ ttl: Int64, allowZero: Bool) throws(StoreError) -> Int64? {
-        if ttl < 0 || (!allowZero && ttl == 0) {
-            throw .invalid(allowZero ? "ttl must not be negative (0 means no expiry)" : "ttl must be positive")
-        }
-        guard ttl <= 100 * 365 * 86_400 else { throw .invalid("ttl must be at most 100 years") }
-        return ttl == 0 ? nil : ttl * 1000
-    }
-
     /// The longest ttl, in milliseconds: 100 years.
     static let maxTTLMillis: Int64 = 100 * 365 * 86_400_000
 
+    /// A ttl in seconds, as milliseconds; nil for 0 (no expiry) where `allowZero`.
+    static func checkTTL(_ ttl: Int64, allowZero: Bool) throws(StoreError) -> Int64? {
+        try checkTTL(ttl, unitMillis: 1_000, name: "ttl", allowZero: allowZero)
+    }
+
+    /// A ttl in milliseconds; nil for 0 (no expiry) where `allowZero`.
     static func checkTTLMillis(_ ttlMillis: Int64, allowZero: Bool) throws(StoreError) -> Int64? {
-        if ttlMillis < 0 || (!allowZero && ttlMillis == 0) {
-            throw .invalid(
-                allowZero
-                    ? "ttl_ms must not be negative (0 means no expiry)" : "the ttl in milliseconds must be positive")
+        try checkTTL(ttlMillis, unitMillis: 1, name: "ttl_ms", allowZero: allowZero)
+    }
+
+    private static func checkTTL(_ amount: Int64, unitMillis: Int64, name: String, allowZero: Bool)
+        throws(StoreError) -> Int64?
+    {
+        if amount < 0 || (!allowZero && amount == 0) {
+            throw .invalid(allowZero ? "\(name) must not be negative (0 means no expiry)" : "\(name) must be positive")
         }
-        guard ttlMillis <= maxTTLMillis else { throw .invalid("the ttl must be at most 100 years") }
-        return ttlMillis == 0 ? nil : ttlMillis
+        guard amount <= maxTTLMillis / unitMillis else { throw .invalid("\(name) must be at most 100 years") }
+        return amount == 0 ? nil : amount * unitMillis
     }
 
     /// An expiry instant in Unix milliseconds: positive, and before the year 10000.

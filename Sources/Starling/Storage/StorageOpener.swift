@@ -87,6 +87,22 @@ enum StorageOpener {
         try? db.close()
     }
 
+    /// `PRAGMA synchronous` for a durability, on every connection that writes the database (the
+    /// writer, and the checkpointer, whose checkpoints sync by it).
+    static func synchronous(_ durability: Node.Settings.Storage.Durability) -> String {
+        switch durability {
+        case .process:
+            // "In WAL mode when synchronous is NORMAL (1), the WAL file is synchronized before each
+            // checkpoint ... A transaction committed in WAL mode with synchronous=NORMAL might roll
+            // back following a power loss or system crash", but survives a crash of the process.
+            "NORMAL"
+        case .power:
+            // "With synchronous=FULL in WAL mode, an additional sync operation of the WAL file
+            // happens after each transaction commit", so a commit survives power loss.
+            "FULL"
+        }
+    }
+
     /// The bytes of the database file every connection reads through a memory map (1 GiB; the
     /// rest of a larger file is read with `pread`, as without a map).
     static let mmapBytes = 1 << 30
@@ -97,17 +113,7 @@ enum StorageOpener {
         // WAL provides more concurrency as readers do not block writers and a writer does not
         // block readers." The mode is persistent: it is stored in the database file.
         try db.execute("PRAGMA journal_mode = WAL")
-        switch settings.durability {
-        case .process:
-            // "In WAL mode when synchronous is NORMAL (1), the WAL file is synchronized before each
-            // checkpoint ... A transaction committed in WAL mode with synchronous=NORMAL might roll
-            // back following a power loss or system crash", but survives a crash of the process.
-            try db.execute("PRAGMA synchronous = NORMAL")
-        case .power:
-            // "With synchronous=FULL in WAL mode, an additional sync operation of the WAL file
-            // happens after each transaction commit", so a commit survives power loss.
-            try db.execute("PRAGMA synchronous = FULL")
-        }
+        try db.execute("PRAGMA synchronous = \(synchronous(settings.durability))")
         // The writer is the only writer in the process; a busy timeout covers external tools
         // (a backup reading with `sqlite3 .backup`) holding brief locks.
         try db.execute("PRAGMA busy_timeout = 5000")

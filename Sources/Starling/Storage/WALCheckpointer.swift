@@ -35,10 +35,12 @@ final class WALCheckpointer: Sendable {
     private let scheduled = Atomic<Bool>(false)
     private let logger: Logger
 
-    /// Opens the checkpointer's connection to the database at `path` with `synchronous`.
-    init(path: String, synchronous: String, logger: Logger) throws(SQLiteError) {
+    /// Opens the checkpointer's connection to the database at `path`, syncing as the writer does
+    /// for `durability`.
+    init(path: String, durability: Node.Settings.Storage.Durability, logger: Logger) throws(SQLiteError) {
         let connection = try SQLiteConnection(path: path, readOnly: false)
-        try connection.execute("PRAGMA synchronous = \(synchronous); PRAGMA busy_timeout = 5000")
+        try connection.execute(
+            "PRAGMA synchronous = \(StorageOpener.synchronous(durability)); PRAGMA busy_timeout = 5000")
         self.connection = connection
         self.logger = logger
     }
