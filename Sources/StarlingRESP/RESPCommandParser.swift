@@ -4,31 +4,33 @@ import StarlingCore
 /// One command a client sent: its arguments, the first being the command's name.
 public struct RESPCommand: Sendable, Equatable {
     /// The arguments as the client sent them, the name first; binary-safe.
-    public var arguments: [ByteBuffer]
+    public let arguments: [ByteBuffer]
+    /// The command's name in upper case (ASCII), such as `SET`; empty for an empty command. Made
+    /// once, as the command is parsed: the listener and the session both dispatch on it.
+    public let name: String
 
     /// Creates a command of `arguments`.
     public init(_ arguments: [ByteBuffer]) {
         self.arguments = arguments
+        name =
+            arguments.first.map { first in
+                String(
+                    decoding: first.readableBytesView.lazy.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
+            } ?? ""
     }
 
     /// Creates a command of text arguments (tests and tools).
     public init(_ words: String...) {
-        self.arguments = words.map { ByteBuffer(string: $0) }
-    }
-
-    /// The command's name in upper case (ASCII), such as `SET`; empty for an empty command.
-    public var name: String {
-        guard let first = arguments.first else { return "" }
-        return String(
-            decoding: first.readableBytesView.lazy.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
+        self.init(words.map { ByteBuffer(string: $0) })
     }
 }
 
 /// The bounds a client's input must keep (issue: "a NIO decoder with hard bounds"). Past any of
 /// them the connection gets an error reply and is closed, as Redis closes on a protocol error.
 public struct RESPLimits: Sendable, Hashable {
-    /// The longest bulk string; Starling's value limit (a key is shorter still).
-    public var maxBulkBytes = 262_144 + 1_024
+    /// The longest bulk string. The listener lowers it to what the node can store
+    /// (``bulkBytes(maxValueBytes:maxKeyBytes:)``); the default is Redis's own `proto-max-bulk-len`.
+    public var maxBulkBytes = 512 * 1_048_576
     /// The most arguments of one command (`MSET` of 50,000 keys has 100,001).
     public var maxArguments = 131_072
     /// The longest inline command or `*`/`$` header line.
@@ -42,6 +44,14 @@ public struct RESPLimits: Sendable, Hashable {
     /// milliseconds; then it is closed, so idle strangers do not hold the connection slots HTTP
     /// shares.
     public var authTimeoutMillis: Int64 = 10_000
+
+    /// The longest bulk string worth reading for a node that stores values of at most
+    /// `maxValueBytes` and keys of at most `maxKeyBytes`: a little more than either, so a value
+    /// somewhat over the limit (which counts a value's JSON quotes and escapes) still gets the
+    /// store's own error reply, and one far over it closes the connection.
+    public static func bulkBytes(maxValueBytes: Int, maxKeyBytes: Int) -> Int {
+        max(maxValueBytes, maxKeyBytes) + 65_536
+    }
 
     /// Every default.
     public init() {}

@@ -25,6 +25,11 @@ struct RESPFailure: Error, Sendable {
     }
 
     static let notInteger = RESPFailure("ERR value is not an integer or out of range")
+
+    /// Redis's refusal of an expiry that is not positive or does not fit, naming the command.
+    static func invalidExpireTime(_ command: String) -> RESPFailure {
+        RESPFailure("ERR invalid expire time in '\(command.lowercased())' command")
+    }
     static let syntax = RESPFailure("ERR syntax error")
     static let noAuth = RESPFailure("NOAUTH Authentication required.")
 

@@ -21,9 +21,6 @@ public final class RESPServer: Service, Sendable {
     public let port: Int
     private let shared: RESPShared
     private let listener: NIOAsyncChannel<RESPConnection, Never>
-    /// The connections being served, and whether the server is closing (a connection accepted
-    /// just before is closed as it starts).
-    private let open = Mutex<(channels: [ObjectIdentifier: any Channel], closing: Bool)>(([:], false))
     private let logger: Logger
 
     private init(
@@ -57,7 +54,13 @@ public final class RESPServer: Service, Sendable {
                 throw .invalid("resp_databases names the store \"\(id)\", which this node does not host")
             }
         }
-        let limits = settings.limits
+        // No bulk string longer than what the node can store is read.
+        var lowered = settings.limits
+        lowered.maxBulkBytes = min(
+            lowered.maxBulkBytes,
+            RESPLimits.bulkBytes(
+                maxValueBytes: node.settings.limits.maxValueBytes, maxKeyBytes: node.settings.limits.maxKeyBytes))
+        let limits = lowered
         let metrics = ListenerConnectionMetrics(listener: "resp")
         let listener: NIOAsyncChannel<RESPConnection, Never>
         let guarded = settings.policy != nil
@@ -114,82 +117,62 @@ public final class RESPServer: Service, Sendable {
     /// Stops accepting and closes every open connection.
     func close() {
         listener.channel.close(promise: nil)
-        let channels = open.withLock { open in
-            open.closing = true
-            return Array(open.channels.values)
-        }
-        for channel in channels { channel.close(promise: nil) }
+        shared.closeAll()
     }
 
     private func serve(_ accepted: RESPConnection) async {
-        let connection = accepted.channel
-        let channel = connection.channel
-        let key = ObjectIdentifier(channel)
-        let closing = open.withLock { open in
-            open.channels[key] = channel
-            return open.closing
-        }
-        if closing { channel.close(promise: nil) }
-        defer { _ = open.withLock { $0.channels.removeValue(forKey: key) } }
-        await shared.counting {
-            do {
-                try await connection.executeThenClose { inbound, outbound in
-                    var session = RESPSession(shared: shared, id: shared.newClientID(), gate: accepted.gate)
-                    try? session.openStores()
-                    let allocator = channel.allocator
-                    var replies = allocator.buffer(capacity: 1_024)
-                    for try await message in inbound {
-                        switch message {
-                        case .commands(let batch):
-                            var index = batch.startIndex
-                            while index < batch.endIndex {
-                                // A run of plain GETs is read in one snapshot.
-                                var end = index
-                                while end < batch.endIndex, RESPSession.isPlainGet(batch[end]) { end += 1 }
-                                if end - index > 1 {
-                                    let run = session.getRun(batch[index..<end])
-                                    for (offset, command) in batch[index..<end].enumerated() {
-                                        if let run {
-                                            replies.writeRESP(run[offset], version: session.version)
-                                        } else {
-                                            replies.writeRESP(
-                                                await session.execute(command).0, version: session.version)
-                                        }
-                                        if replies.readableBytes >= 65_536 {
-                                            try await outbound.write(replies)
-                                            replies = allocator.buffer(capacity: 1_024)
-                                        }
-                                    }
-                                    index = end
-                                } else {
-                                    let (reply, after) = await session.execute(batch[index])
-                                    replies.writeRESP(reply, version: session.version)
-                                    if after == .close {
-                                        try await outbound.write(replies)
-                                        return
-                                    }
-                                    index += 1
-                                }
-                                if replies.readableBytes >= 65_536 {
-                                    try await outbound.write(replies)
-                                    replies = allocator.buffer(capacity: 1_024)
-                                }
-                            }
-                        case .protocolError(let error):
-                            replies.writeRESP(.error("ERR \(error.message)"), version: session.version)
-                            try await outbound.write(replies)
-                            logger.debug("RESP protocol error; closing", metadata: ["error": "\(error.message)"])
-                            return
-                        }
-                        if replies.readableBytes > 0 {
-                            try await outbound.write(replies)
-                            replies = allocator.buffer(capacity: 1_024)
-                        }
+        let channel = accepted.channel.channel
+        shared.opened(channel)
+        defer { shared.ended(channel) }
+        do {
+            // Even a connection closed at once is run through executeThenClose: dropping an
+            // NIOAsyncChannel unused traps on its writer.
+            try await accepted.channel.executeThenClose { inbound, outbound in
+                var session = RESPSession(shared: shared, id: shared.newClientID(), gate: accepted.gate)
+                var replies = RESPReplyWriter(outbound: outbound, allocator: channel.allocator)
+                for try await message in inbound {
+                    switch message {
+                    case .commands(let batch):
+                        let after = try await session.answer(batch, into: &replies)
+                        try await replies.flush()
+                        if after == .close { return }
+                    case .protocolError(let error):
+                        try await replies.append(.error("ERR \(error.message)"), version: session.version)
+                        try await replies.flush()
+                        logger.debug("RESP protocol error; closing", metadata: ["error": "\(error.message)"])
+                        return
                     }
                 }
-            } catch {
-                logger.debug("RESP connection ended", metadata: ["error": "\(error)"])
             }
+        } catch {
+            logger.debug("RESP connection ended", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// A connection's replies on their way out: written together per pipeline, and every 64 KiB
+/// within one, so a long pipeline's replies are never all held at once.
+struct RESPReplyWriter {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let allocator: ByteBufferAllocator
+    private var buffer: ByteBuffer
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, allocator: ByteBufferAllocator) {
+        self.outbound = outbound
+        self.allocator = allocator
+        buffer = allocator.buffer(capacity: 1_024)
+    }
+
+    /// Adds `reply`, writing what is held once it passes 64 KiB.
+    mutating func append(_ reply: RESPReply, version: Int) async throws {
+        buffer.writeRESP(reply, version: version)
+        if buffer.readableBytes >= 65_536 { try await flush() }
+    }
+
+    /// Writes what is held.
+    mutating func flush() async throws {
+        guard buffer.readableBytes > 0 else { return }
+        try await outbound.write(buffer)
+        buffer = allocator.buffer(capacity: 1_024)
     }
 }

@@ -25,7 +25,9 @@ struct RESPSession {
     /// Set by a (refused) `MULTI`: the commands a client queues after it are refused too, so
     /// nothing of a transaction runs, until `EXEC` or `DISCARD` ends it.
     var inRefusedTransaction = false
-    private var stores: [Int: Store] = [:]
+    /// A handle on each database's store, by index (nil only for a store the node cannot open,
+    /// whose commands then fail with the node's error).
+    private let stores: [Store?]
 
     /// Opened when the client authenticates.
     let gate: RESPAuthGate
@@ -34,6 +36,7 @@ struct RESPSession {
         self.shared = shared
         self.id = id
         self.gate = gate ?? RESPAuthGate(open: shared.settings.policy == nil)
+        stores = shared.settings.databases.map { try? shared.node.store($0) }
     }
 
     /// What to do after a command's reply.
@@ -71,6 +74,30 @@ struct RESPSession {
         }
     }
 
+    /// Answers a pipeline's commands in order into `replies`. A run of plain `GET`s is read as
+    /// one `mget` (``getRun(_:)``); if it cannot be, each of its commands is run on its own.
+    /// - Returns: ``After/close`` after a `QUIT`, whose reply is the last written.
+    mutating func answer(_ batch: [RESPCommand], into replies: inout RESPReplyWriter) async throws -> After {
+        var index = batch.startIndex
+        while index < batch.endIndex {
+            let end = batch[index...].firstIndex { !Self.isPlainGet($0) } ?? batch.endIndex
+            if end - index > 1 {
+                let run = getRun(batch[index..<end])
+                for (offset, command) in batch[index..<end].enumerated() {
+                    let reply = if let run { run[offset] } else { await execute(command).0 }
+                    try await replies.append(reply, version: version)
+                }
+                index = end
+                continue
+            }
+            let (reply, after) = await execute(batch[index])
+            try await replies.append(reply, version: version)
+            if after == .close { return .close }
+            index += 1
+        }
+        return .goOn
+    }
+
     /// The replies of consecutive plain `GET`s of a pipeline, read as one `mget`: one snapshot and
     /// one read transaction instead of one per key. Nil when the run must go command by command
     /// (a refused key, a transaction being refused, no authentication yet): then each gets its
@@ -91,11 +118,7 @@ struct RESPSession {
 
     /// Whether `command` is a plain `GET key`, which ``getRun(_:)`` can answer with others.
     static func isPlainGet(_ command: RESPCommand) -> Bool {
-        guard command.arguments.count == 2, let first = command.arguments.first, first.readableBytes == 3 else {
-            return false
-        }
-        let bytes = first.readableBytesView
-        return bytes.elementsEqual("GET".utf8) || bytes.elementsEqual("get".utf8) || command.name == "GET"
+        command.arguments.count == 2 && command.name == "GET"
     }
 
     /// Commands a client may send before it authenticates.
@@ -147,12 +170,8 @@ struct RESPSession {
             try arity(args, 2...)
             let keys = try self.keys(args.dropFirst(), .keyDelete)
             let store = try store()
-            var deleted: Int64 = 0
-            for key in keys
-            where try await translateAsync({ () async throws(StoreError) in try await store.delete(key) }) {
-                deleted += 1
-            }
-            return .integer(deleted)
+            return .integer(
+                Int64(try await translateAsync { () async throws(StoreError) in try await store.delete(keys) }))
         case "EXISTS":
             try arity(args, 2...)
             let keys = try self.keys(args.dropFirst(), .keyHas)
@@ -190,7 +209,7 @@ struct RESPSession {
         case "SCAN": return try scan(args)
         case "DBSIZE":
             try arity(args, 1)
-            try allow(.storeInfo, .store(try storeID()))
+            try allow(.storeInfo, .store(storeID))
             let store = try store()
             return .integer(Int64(try translate { () throws(StoreError) in try store.stats().activeKeys }))
         case "FLUSHDB":
@@ -257,21 +276,9 @@ struct RESPSession {
             case "EX", "PX", "EXAT", "PXAT":
                 guard !expirySet, index + 1 < args.count else { throw .syntax }
                 let amount = try integer(args[index + 1])
-                guard amount > 0 else { throw RESPFailure("ERR invalid expire time in 'set' command") }
-                switch option {
-                case "EX":
-                    guard amount <= Int64.max / 1000 else {
-                        throw RESPFailure("ERR invalid expire time in 'set' command")
-                    }
-                    options.ttlMillis = amount * 1000
-                case "PX": options.ttlMillis = amount
-                case "EXAT":
-                    guard amount <= Int64.max / 1000 else {
-                        throw RESPFailure("ERR invalid expire time in 'set' command")
-                    }
-                    options.expiresAt = amount * 1000
-                default: options.expiresAt = amount
-                }
+                guard amount > 0 else { throw .invalidExpireTime("set") }
+                let millis = try Self.millis(amount, inSeconds: option.hasPrefix("E"), command: "set")
+                if option.hasSuffix("AT") { options.expiresAt = millis } else { options.ttlMillis = millis }
                 expirySet = true
                 index += 1
             default: throw .syntax
@@ -308,15 +315,11 @@ struct RESPSession {
         let amount = try integer(args[2])
         let store = try store()
         let now = shared.node.wallClock.nowMillis()
-        let scale: Int64 = name.hasPrefix("P") ? 1 : 1000
-        let (scaled, overflow) = amount.multipliedReportingOverflow(by: scale)
-        guard !overflow else { throw RESPFailure("ERR invalid expire time in '\(name.lowercased())' command") }
+        let scaled = try Self.millis(amount, inSeconds: !name.hasPrefix("P"), command: name)
         let (later, past) = now.addingReportingOverflow(scaled)
         // A time so far ahead that it does not fit is refused, never wrapped into the past (which
         // would delete the key): Java clients pass Long.MAX_VALUE to mean "never".
-        guard name.hasSuffix("AT") || !past else {
-            throw RESPFailure("ERR invalid expire time in '\(name.lowercased())' command")
-        }
+        guard name.hasSuffix("AT") || !past else { throw .invalidExpireTime(name) }
         let instant = name.hasSuffix("AT") ? scaled : later
         if instant <= now {
             try allow(.keyDelete, .key(store: store.id, key: key))
@@ -495,15 +498,16 @@ struct RESPSession {
             lines += ["# Clients", "connected_clients:\(shared.openClients)", ""]
         }
         if all || sections.contains("replication") { lines += await shared.replicationSection() }
-        if all || sections.contains("keyspace") { lines += try keyspaceSection() }
+        if all || sections.contains("keyspace") { lines += keyspaceSection() }
         return .bulk(lines.joined(separator: "\r\n"))
     }
 
-    private func keyspaceSection() throws(RESPFailure) -> [String] {
+    private func keyspaceSection() -> [String] {
         var lines = ["# Keyspace"]
-        for (index, id) in shared.settings.databases.enumerated() {
-            if let token, !token.allows(.storeInfo, on: .store(id)) { continue }
-            guard let stats = try? shared.node.store(id).stats(), stats.activeKeys > 0 else { continue }
+        for (index, store) in stores.enumerated() {
+            guard let store else { continue }
+            if let token, !token.allows(.storeInfo, on: .store(store.id)) { continue }
+            guard let stats = try? store.stats(), stats.activeKeys > 0 else { continue }
             lines.append("db\(index):keys=\(stats.activeKeys),expires=\(stats.keysWithTTL),avg_ttl=0")
         }
         lines.append("")
@@ -537,6 +541,14 @@ struct RESPSession {
         return text
     }
 
+    /// `amount` of seconds (or milliseconds) in milliseconds; an amount that does not fit is
+    /// `command`'s invalid expire time.
+    private static func millis(_ amount: Int64, inSeconds: Bool, command: String) throws(RESPFailure) -> Int64 {
+        let (millis, overflow) = amount.multipliedReportingOverflow(by: inSeconds ? 1_000 : 1)
+        guard !overflow else { throw .invalidExpireTime(command) }
+        return millis
+    }
+
     private func integer(_ argument: ByteBuffer) throws(RESPFailure) -> Int64 {
         guard let value = Int64(text(argument)) else { throw .notInteger }
         return value
@@ -545,7 +557,7 @@ struct RESPSession {
     /// A key argument, checked against the policy for `action`.
     private func key(_ argument: ByteBuffer, _ action: AccessPolicy.Action) throws(RESPFailure) -> String {
         let key = try text(argument, "key")
-        try allow(action, .key(store: try storeID(), key: key))
+        try allow(action, .key(store: storeID, key: key))
         return key
     }
 
@@ -574,23 +586,14 @@ struct RESPSession {
         return token?.allows(.keyList, on: .key(store: store, key: key)) ?? false
     }
 
-    private func storeID() throws(RESPFailure) -> String {
-        shared.settings.databases[database]
-    }
+    /// The id of the selected database's store.
+    private var storeID: String { shared.settings.databases[database] }
 
+    /// The selected database's store.
     private func store() throws(RESPFailure) -> Store {
         if let store = stores[database] { return store }
-        let id = try storeID()
+        let id = storeID
         return try translate { () throws(StoreError) in try shared.node.store(id) }
-    }
-
-    /// Caches the selected database's store handle.
-    mutating func openStores() throws(RESPFailure) {
-        for index in shared.settings.databases.indices where stores[index] == nil {
-            stores[index] = try translate { () throws(StoreError) in
-                try shared.node.store(shared.settings.databases[index])
-            }
-        }
     }
 
     /// The value's reply: a string's bytes, or the JSON text of any other value.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Starling
 import StarlingCore
 import Synchronization
@@ -15,7 +16,9 @@ final class RESPShared: Sendable {
     let port: Int
     private let started = Date()
     private let nextClientID = Atomic<Int64>(1)
-    private let clients = Atomic<Int>(0)
+    /// The connections being served (what `INFO clients` counts), and whether the listener is
+    /// closing: a connection that starts then is closed at once.
+    private let connections = Mutex<(open: [ObjectIdentifier: any Channel], closing: Bool)>(([:], false))
 
     init(node: Node, replication: ReplicationEngine?, settings: RESPSettings, port: Int) {
         self.node = node
@@ -29,14 +32,30 @@ final class RESPShared: Sendable {
         nextClientID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
-    /// Counts a connection while `body` serves it.
-    func counting<T>(_ body: () async -> T) async -> T {
-        clients.wrappingAdd(1, ordering: .relaxed)
-        defer { clients.wrappingSubtract(1, ordering: .relaxed) }
-        return await body()
+    /// Records a connection being served; closes it if the listener is closing.
+    func opened(_ channel: any Channel) {
+        let closing = connections.withLock { connections in
+            connections.open[ObjectIdentifier(channel)] = channel
+            return connections.closing
+        }
+        if closing { channel.close(promise: nil) }
     }
 
-    var openClients: Int { clients.load(ordering: .relaxed) }
+    /// Forgets a connection that ended.
+    func ended(_ channel: any Channel) {
+        _ = connections.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Closes every connection, and any that starts from now on.
+    func closeAll() {
+        let open = connections.withLock { connections in
+            connections.closing = true
+            return Array(connections.open.values)
+        }
+        for channel in open { channel.close(promise: nil) }
+    }
+
+    var openClients: Int { connections.withLock { $0.open.count } }
 
     func serverSection() -> [String] {
         [

@@ -45,15 +45,17 @@ struct RawRESPClient {
         return received.readString(length: min(count, received.readableBytes)) ?? ""
     }
 
-    /// Reads to the end of the input: returns once the server closed the connection.
-    mutating func closedByServer() async throws -> Bool {
+    /// Reads to the end of the input (the server closed the connection) and returns what
+    /// arrived that was not read yet. A server that never closes fails the suite's time limit.
+    mutating func readUntilClosed() async throws -> String {
         while var chunk = try await iterator.next() { received.writeBuffer(&chunk) }
-        return true
+        return received.readString(length: received.readableBytes) ?? ""
     }
 }
 
 /// The listener over real TCP: pipelines, half-sent commands, bounds, the connection limit.
-@Suite(.showsLogsOnFailure) struct RESPServerTests {
+/// Each test has a minute: a connection the server should close but never does fails it then.
+@Suite(.showsLogsOnFailure, .timeLimit(.minutes(1))) struct RESPServerTests {
     static func withServer(
         limits: RESPLimits = RESPLimits(), connections: ConnectionLimiter? = nil, policy: AccessPolicy? = nil,
         _ body: (RESPServer, Store) async throws -> Void
@@ -120,12 +122,12 @@ struct RawRESPClient {
                     try await hostile.send("*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$999999\r\n")
                     let reply = "-ERR Protocol error: invalid bulk length\r\n"
                     #expect(try await hostile.read(bytes: reply.utf8.count) == reply)
-                    #expect(try await hostile.closedByServer())
+                    #expect(try await hostile.readUntilClosed() == "")
                 }
                 #expect(try store.get("x") == nil)
                 try await RawRESPClient.with(port: server.port) { garbage in
                     try await garbage.send((0..<70_000).map { _ in UInt8.random(in: 33...126) })
-                    #expect(try await garbage.closedByServer())
+                    #expect(try await garbage.readUntilClosed().hasPrefix("-ERR Protocol error"))
                 }
                 try await other.send("ECHO still-here\r\n")
                 #expect(try await other.read(bytes: 17) == "$10\r\nstill-here\r\n")
@@ -165,7 +167,7 @@ struct RawRESPClient {
                 // A stranger connected after it, which never authenticates, is closed once its
                 // timeout passed; by then the authenticated client's timeout passed too.
                 try await RawRESPClient.with(port: server.port) { (idle: inout RawRESPClient) async throws in
-                    #expect(try await idle.closedByServer())
+                    #expect(try await idle.readUntilClosed() == "")
                 }
                 try await client.send("PING\r\n")
                 #expect(try await client.read(bytes: 7) == "+PONG\r\n", "an authenticated client stays")
@@ -183,13 +185,13 @@ struct RawRESPClient {
                     #expect(try await first.read(bytes: 7) == "+PONG\r\n")
                     #expect(try await second.read(bytes: 7) == "+PONG\r\n")
                     try await RawRESPClient.with(port: server.port) { (third: inout RawRESPClient) async throws in
-                        #expect(try await third.closedByServer())
+                        #expect(try await third.readUntilClosed() == "")
                         #expect(try await third.read(bytes: 1) == "")
                     }
                     #expect(limiter.refusedConnections == 1)
                     try await first.send("QUIT\r\n")
                     #expect(try await first.read(bytes: 5) == "+OK\r\n")
-                    #expect(try await first.closedByServer())
+                    #expect(try await first.readUntilClosed() == "")
                 }
             }
         }

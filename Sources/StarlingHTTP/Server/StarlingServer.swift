@@ -100,15 +100,10 @@ public final class StarlingServer: Sendable {
             ])
         var resp: RESPServer?
         if let address = configuration.resp {
-            var settings = configuration.respSettings
-            // A bulk string somewhat over the value limit still gets the store's own error reply
-            // (the limit counts a value's JSON quotes and escapes); far over it closes the connection.
-            settings.limits.maxBulkBytes =
-                max(configuration.node.limits.maxValueBytes, configuration.node.limits.maxKeyBytes) + 65_536
             do {
                 resp = try await RESPServer.bind(
                     host: address.host, port: address.port, node: node, replication: replication.engine,
-                    settings: settings, connections: connections, logger: logger)
+                    settings: configuration.respSettings, connections: connections, logger: logger)
             } catch {
                 await replication.stop()
                 await node.close()
